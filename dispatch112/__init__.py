@@ -1,0 +1,3 @@
+from dispatch112.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,28 @@
+from dispatch112.region import current_region
+from dispatch112.roles import LANDING_URL_NAMES, Role, role_of, roles_of
+
+
+def console(request):
+    """What the base layout needs on every page: region, the user's role and navigation."""
+    user = getattr(request, "user", None)
+    roles = roles_of(user) if user is not None else set()
+    return {
+        "region": current_region(),
+        "user_role": role_of(user) if user is not None else None,
+        "nav": navigation_for(roles),
+    }
+
+
+def navigation_for(roles):
+    from django.utils.translation import gettext as _
+
+    items = []
+    if roles & {Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN}:
+        items.append((LANDING_URL_NAMES[Role.OPERATOR], _("Operator console")))
+    if roles & {Role.SUPERVISOR, Role.ADMIN}:
+        items.append((LANDING_URL_NAMES[Role.SUPERVISOR], _("Map & CCTV")))
+    if Role.ADMIN in roles:
+        items.append((LANDING_URL_NAMES[Role.ADMIN], _("Administration")))
+    if Role.OPD_STAFF in roles:
+        items.append((LANDING_URL_NAMES[Role.OPD_STAFF], _("Agency console")))
+    return items

@@ -1,0 +1,87 @@
+"""The region this installation serves, derived from settings.REGION_CODE and the wilayah data."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max, Min
+
+from dispatch112.models import Kecamatan, Kelurahan, Region
+
+_CACHE_KEY = "dispatch112:region:v1"
+# Reference prefixes for the regions that ship with the project; others derive one from the name.
+KNOWN_SHORT_NAMES = {"64.72": "SMD", "64.02": "KKR"}
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    code: str
+    name: str
+    short: str
+    centre: tuple  # (lat, lon)
+    bounds: tuple  # ((south, west), (north, east))
+    loaded: bool
+
+    def contains(self, latitude, longitude):
+        (south, west), (north, east) = self.bounds
+        return south <= float(latitude) <= north and west <= float(longitude) <= east
+
+
+def _short_name(code, name):
+    if settings.REGION_SHORT:
+        return settings.REGION_SHORT.upper()
+    if code in KNOWN_SHORT_NAMES:
+        return KNOWN_SHORT_NAMES[code]
+    words = [w for w in name.replace("Kabupaten", "").replace("Kota", "").split() if w]
+    return ("".join(w[0] for w in words) or code.replace(".", ""))[:3].upper()
+
+
+def _compute(code):
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        return RegionInfo(code, code, _short_name(code, code), (0.0, 0.0), ((-90.0, -180.0), (90.0, 180.0)), False)
+    extents = []
+    for model, lookup in ((Kelurahan, "kecamatan__region"), (Kecamatan, "region")):
+        agg = model.objects.filter(**{lookup: region}, latitude__isnull=False).aggregate(
+            s=Min("latitude"), n=Max("latitude"), w=Min("longitude"), e=Max("longitude")
+        )
+        if agg["s"] is not None:
+            extents.append(agg)
+    margin = Decimal(str(settings.REGION_BOUNDS_MARGIN_DEG))
+    if extents:
+        south = min(a["s"] for a in extents) - margin
+        north = max(a["n"] for a in extents) + margin
+        west = min(a["w"] for a in extents) - margin
+        east = max(a["e"] for a in extents) + margin
+    elif region.has_point:
+        south, north = region.latitude - margin * 10, region.latitude + margin * 10
+        west, east = region.longitude - margin * 10, region.longitude + margin * 10
+    else:
+        return RegionInfo(code, region.name, _short_name(code, region.name), (0.0, 0.0), ((-90.0, -180.0), (90.0, 180.0)), True)
+    centre = (float((south + north) / 2), float((west + east) / 2))
+    return RegionInfo(
+        code=code,
+        name=region.name,
+        short=_short_name(code, region.name),
+        centre=centre,
+        bounds=((float(south), float(west)), (float(north), float(east))),
+        loaded=True,
+    )
+
+
+def current_region():
+    info = cache.get(_CACHE_KEY)
+    if info is None or info.code != settings.REGION_CODE:
+        info = _compute(settings.REGION_CODE)
+        if info.loaded:
+            cache.set(_CACHE_KEY, info, 3600)
+    return info
+
+
+def forget_region_cache():
+    cache.delete(_CACHE_KEY)
+
+
+def region_kelurahan():
+    return Kelurahan.objects.filter(kecamatan__region__code=settings.REGION_CODE)

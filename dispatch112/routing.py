@@ -1,0 +1,3 @@
+"""WebSocket routes. The consoles' live streams are added here (see the live-push work)."""
+
+websocket_urlpatterns = []

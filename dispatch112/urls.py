@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth.views import LogoutView
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from dispatch112 import views
+
+handler403 = "dispatch112.views.permission_denied"
+
+api_v1 = []
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.ConsoleLoginView.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("supervisor/", views.SupervisorHome.as_view(), name="supervisor-home"),
+    path("manage/", views.ManageHome.as_view(), name="manage-home"),
+    path("", include("incidents.urls")),
+    path("api/<str:version>/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

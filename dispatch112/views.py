@@ -1,0 +1,51 @@
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from dispatch112.region import region_kelurahan
+from dispatch112.roles import Role, RoleRequiredMixin, landing_url
+
+
+class ConsoleLoginView(LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request):
+    """Send each role to its own page."""
+    url = landing_url(request.user)
+    if url is None:
+        raise PermissionDenied(_("Your account has no role yet. Ask an administrator to assign one."))
+    return redirect(url)
+
+
+class RolePage(RoleRequiredMixin, TemplateView):
+    """A role's landing page until its console arrives."""
+
+    heading = ""
+    summary = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heading=self.heading, summary=self.summary, **kwargs)
+
+
+class SupervisorHome(RolePage):
+    allowed_roles = (Role.SUPERVISOR, Role.ADMIN)
+    template_name = "dispatch112/supervisor_home.html"
+
+
+class ManageHome(RolePage):
+    allowed_roles = (Role.ADMIN,)
+    template_name = "dispatch112/manage_home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(kelurahan_count=region_kelurahan().count(), **kwargs)
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else _("You do not have access to this page.")
+    return render(request, "403.html", {"message": message}, status=403)
