@@ -10,6 +10,7 @@ from django.db import transaction
 from dispatch112.models import Kelurahan, User
 from dispatch112.roles import Role
 from dispatch112.wilayah import import_wilayah_csv
+from incidents.demo import seed_categories_and_posts
 from incidents.models import Agency, AgencyKind
 
 WILAYAH_FILES = {
@@ -82,5 +83,6 @@ def seed_core():
             user.is_superuser = login.role == Role.ADMIN
             user.save()
         user.groups.add(Group.objects.get(name=login.role))
+    seed_categories_and_posts()
     report.append(f"{Agency.objects.count()} agencies, {User.objects.count()} users")
     return report

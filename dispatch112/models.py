@@ -107,3 +107,45 @@ class Kelurahan(Area):
     class Meta(Area.Meta):
         verbose_name = _("kelurahan/desa")
         verbose_name_plural = _("kelurahan/desa")
+
+
+class Event(models.Model):
+    """The append-only timeline of everything that happens, and the stream pushed to consoles.
+
+    Written in the same transaction as the change it describes; `id` is the sequence a console
+    resumes from. Never updated, never deleted.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(_("kind"), max_length=48, db_index=True)
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    # "console": operators, supervisors and admins only. "agency-<id>": those and that agency's
+    # staff. "incident": those and the staff of every agency assigned to the incident.
+    audience = models.CharField(_("audience"), max_length=32, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    payload = models.JSONField(_("payload"), default=dict)
+    created_at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def __str__(self):
+        return f"#{self.id} {self.kind}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request carrying an Idempotency-Key, replayed to its retries."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    path = models.CharField(max_length=255)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]

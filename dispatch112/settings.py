@@ -258,3 +258,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- Dispatch rules -----------------------------------------------------------------------------
+# Seconds an assignment may stay unacknowledged, per priority, before it is overdue.
+ACK_TARGET_SECONDS = {
+    1: env.int("ACK_TARGET_P1_SECONDS", 120, minimum=10),
+    2: env.int("ACK_TARGET_P2_SECONDS", 300, minimum=10),
+    3: env.int("ACK_TARGET_P3_SECONDS", 900, minimum=10),
+    4: env.int("ACK_TARGET_P4_SECONDS", 3600, minimum=10),
+}
+DUPLICATE_RADIUS_METERS = env.int("DUPLICATE_RADIUS_METERS", 500, minimum=1)
+DUPLICATE_WINDOW_MINUTES = env.int("DUPLICATE_WINDOW_MINUTES", 60, minimum=1)
+PRANK_FLAG_THRESHOLD = env.int("PRANK_FLAG_THRESHOLD", 3, minimum=1)
+PRANK_FLAG_WINDOW_HOURS = env.int("PRANK_FLAG_WINDOW_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE["escalate-overdue-assignments"] = {
+    "task": "incidents.tasks.escalate_overdue_assignments",
+    "schedule": env.int("ESCALATION_INTERVAL_SECONDS", 15, minimum=1),
+}

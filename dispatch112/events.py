@@ -1,0 +1,80 @@
+"""Writing events and pushing them to the consoles.
+
+`record()` writes the Event row inside the caller's transaction and schedules the push with
+`transaction.on_commit`, so a rolled-back change is never pushed. The channel layer only rings the
+doorbell; the Event table is the truth a console resumes from.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch112.models import Event
+
+logger = logging.getLogger(__name__)
+
+CONSOLE_GROUP = "console"
+AUDIENCE_CONSOLE = "console"
+AUDIENCE_INCIDENT = "incident"
+
+
+def agency_group(agency_id):
+    return f"agency-{agency_id}"
+
+
+def agency_audience(agency_id):
+    return agency_group(agency_id)
+
+
+def record(*, kind, audience, incident=None, actor=None, payload=None, at=None):
+    event = Event.objects.create(
+        kind=kind,
+        audience=audience,
+        incident=incident,
+        actor=actor,
+        payload=payload or {},
+        created_at=at or timezone.now(),
+    )
+    groups = groups_for(event)
+    transaction.on_commit(lambda: publish(event, groups))
+    return event
+
+
+def groups_for(event):
+    """The channel-layer groups an event goes to, decided when it is written."""
+    groups = [CONSOLE_GROUP]
+    if event.audience.startswith("agency-"):
+        groups.append(event.audience)
+    elif event.audience == AUDIENCE_INCIDENT and event.incident_id:
+        from incidents.models import Assignment  # incidents depends on the core, not the reverse
+
+        agency_ids = Assignment.objects.filter(incident_id=event.incident_id).values_list("agency_id", flat=True)
+        groups.extend(agency_group(a) for a in sorted(set(agency_ids)))
+    return groups
+
+
+def message_for(event):
+    return {
+        "type": "event.push",
+        "id": event.id,
+        "kind": event.kind,
+        "incident": event.incident_id,
+        "actor": event.payload.get("actor_name"),
+        "at": event.created_at.isoformat(),
+        "data": event.payload,
+    }
+
+
+def publish(event, groups):
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = message_for(event)
+    try:
+        for group in groups:
+            async_to_sync(layer.group_send)(group, message)
+    except Exception:  # noqa: BLE001 — a push failure must never fail the change; consoles resume from the table
+        logger.exception("event %s could not be pushed; consoles will replay it on resume", event.id)
