@@ -214,12 +214,22 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
     "ALLOWED_VERSIONS": ["v1"],
+    "EXCEPTION_HANDLER": "dispatch112.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"anon": "30/minute"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dispatch112 API",
     "DESCRIPTION": "Calls, incidents and dispatch for a 112 Command Center.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
+        "AssignmentStatusEnum": "incidents.models.AssignmentStatus",
+        "AgencyKindEnum": "incidents.models.AgencyKind",
+        "AreaKindEnum": [("kelurahan", "kelurahan"), ("desa", "desa")],
+        "PriorityEnum": "incidents.models.Priority",
+        "CallOutcomeEnum": "incidents.models.CallOutcome",
+    },
 }
 
 LEAFLET_CONFIG = {

@@ -7,7 +7,7 @@ from dispatch112 import views
 
 handler403 = "dispatch112.views.permission_denied"
 
-api_v1 = []
+api_v1 = [path("", include("incidents.api_urls"))]
 
 urlpatterns = [
     path("", views.home, name="home"),
