@@ -45,8 +45,11 @@ DEMO_LOGINS = [
     DemoLogin("admin", "admin-112-demo", Role.ADMIN, "Admin Demo"),
     DemoLogin("supervisor", "supervisor-112-demo", Role.SUPERVISOR, "Sari Supervisor"),
     DemoLogin("operator", "operator-112-demo", Role.OPERATOR, "Budi Operator"),
-    DemoLogin("damkar", "damkar-112-demo", Role.OPD_STAFF, "Petugas Damkar", "damkar"),
-    DemoLogin("bpbd", "bpbd-112-demo", Role.OPD_STAFF, "Petugas BPBD", "bpbd"),
+    DemoLogin("operator2", "operator2-112-demo", Role.OPERATOR, "Rina Operator"),
+] + [
+    # One OPD staff login per agency: the username is the agency code.
+    DemoLogin(code, f"{code}-112-demo", Role.OPD_STAFF, f"Petugas {code.upper()}", code)
+    for code, *_ in DEMO_AGENCIES
 ]
 
 

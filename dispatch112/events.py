@@ -5,13 +5,15 @@
 doorbell; the Event table is the truth a console resumes from.
 """
 
+import contextvars
 import logging
+from contextlib import contextmanager
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.utils import timezone
 
+from dispatch112 import clock
 from dispatch112.models import Event
 
 logger = logging.getLogger(__name__)
@@ -19,6 +21,20 @@ logger = logging.getLogger(__name__)
 CONSOLE_GROUP = "console"
 AUDIENCE_CONSOLE = "console"
 AUDIENCE_INCIDENT = "incident"
+
+
+_muted = contextvars.ContextVar("dispatch112_events_muted", default=False)
+
+
+@contextmanager
+def muted():
+    """Record events without pushing them: for back-filling history that no console is watching
+    live (consoles load it fresh, and resume still finds it in the table)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def agency_group(agency_id):
@@ -36,10 +52,11 @@ def record(*, kind, audience, incident=None, actor=None, payload=None, at=None):
         incident=incident,
         actor=actor,
         payload=payload or {},
-        created_at=at or timezone.now(),
+        created_at=at or clock.now(),
     )
-    groups = groups_for(event)
-    transaction.on_commit(lambda: publish(event, groups))
+    if not _muted.get():
+        groups = groups_for(event)
+        transaction.on_commit(lambda: publish(event, groups))
     return event
 
 

@@ -18,6 +18,7 @@ from incidents.models import (
     IncidentCategory,
 )
 from incidents.phone import mask_phone
+from incidents.snapshots import assignment_snapshot, incident_snapshot
 
 
 class AgencyRefSerializer(serializers.ModelSerializer):
@@ -35,6 +36,9 @@ class PostRefSerializer(serializers.ModelSerializer):
 class AssignmentSerializer(serializers.ModelSerializer):
     agency = AgencyRefSerializer()
     post = PostRefSerializer(allow_null=True)
+
+    def to_representation(self, instance):
+        return assignment_snapshot(instance)
 
     class Meta:
         model = Assignment
@@ -60,7 +64,7 @@ class KelurahanRefSerializer(serializers.ModelSerializer):
 
 
 class IncidentSerializer(serializers.ModelSerializer):
-    """An incident as the queue, the map and the OPD list show it."""
+    """An incident as the queue, the map and the OPD list show it (incidents.snapshots builds it)."""
 
     category = CategoryRefSerializer()
     kelurahan = KelurahanRefSerializer(allow_null=True)
@@ -77,12 +81,11 @@ class IncidentSerializer(serializers.ModelSerializer):
             "cancel_reason", "closing_note", "assignments",
         ]
 
-    def get_assignments(self, incident) -> list[dict]:
-        if "assignments" in getattr(incident, "_prefetched_objects_cache", {}):
-            assignments = incident.assignments.all()
-        else:
-            assignments = incident.assignments.select_related("agency", "post").order_by("id")
-        return AssignmentSerializer(assignments, many=True).data
+    def get_assignments(self, incident) -> list[dict]:  # for the schema; see to_representation
+        return []
+
+    def to_representation(self, instance):
+        return incident_snapshot(instance)
 
 
 class CallSerializer(serializers.ModelSerializer):
@@ -130,6 +133,9 @@ class TimelineEventSerializer(EventSerializer):
 class IncidentDetailSerializer(IncidentSerializer):
     timeline = serializers.SerializerMethodField()
     calls = serializers.SerializerMethodField()
+
+    def to_representation(self, instance):
+        return {**incident_snapshot(instance), "timeline": self.get_timeline(instance), "calls": self.get_calls(instance)}
 
     class Meta(IncidentSerializer.Meta):
         fields = IncidentSerializer.Meta.fields + ["timeline", "calls"]

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dispatch112 import events
+from dispatch112 import clock, events
 from dispatch112.errors import StaleVersion, TransitionNotAllowed
 from dispatch112.region import current_region
 from dispatch112.text import clean_text
@@ -173,7 +173,7 @@ def call_log(
 ):
     """Log one call. An emergency creates an incident (new_incident) or joins one (link_to);
     prank, silent, info and test calls are closed as calls."""
-    now = timezone.now()
+    now = clock.now()
     if outcome not in CallOutcome.values:
         raise ValidationError({"outcome": _("Unknown outcome “%(value)s”.") % {"value": outcome}})
     if outcome in NO_INCIDENT_OUTCOMES and (new_incident or link_to):
@@ -231,7 +231,7 @@ def call_snapshot(call):
 
 @transaction.atomic
 def incident_create(*, by, call, data, at=None):
-    now = at or timezone.now()
+    now = at or clock.now()
     category = data.category
     if category is None or not category.active:
         raise ValidationError({"category": _("Choose an active category.")})
@@ -342,7 +342,7 @@ def incident_add_note(*, incident, by, text):
 @transaction.atomic
 def incident_dispatch(*, incident, agencies, by, posts=None, version=None):
     """Send the incident to one or more agencies: one assignment each, with the nearest post."""
-    now = timezone.now()
+    now = clock.now()
     incident = _lock(incident)
     _check_version(incident, version)
     _check_action(incident, "dispatch")
@@ -385,7 +385,7 @@ def incident_dispatch(*, incident, agencies, by, posts=None, version=None):
 
 @transaction.atomic
 def assignment_transition(*, assignment, to, by, reason=""):
-    now = timezone.now()
+    now = clock.now()
     incident = _lock(assignment.incident)
     assignment = Assignment.objects.select_for_update().select_related("agency", "post").get(pk=assignment.pk)
     if not incident.is_active:
@@ -439,7 +439,7 @@ def assignment_decline(*, assignment, by, reason):
 
 @transaction.atomic
 def incident_resolve(*, incident, by, version=None, note=""):
-    now = timezone.now()
+    now = clock.now()
     incident = _lock(incident)
     _check_version(incident, version)
     _check_action(incident, "resolve")
@@ -461,7 +461,7 @@ def incident_resolve(*, incident, by, version=None, note=""):
 
 @transaction.atomic
 def incident_close(*, incident, by, note, version=None):
-    now = timezone.now()
+    now = clock.now()
     incident = _lock(incident)
     _check_version(incident, version)
     _check_action(incident, "close")
@@ -476,7 +476,7 @@ def incident_close(*, incident, by, note, version=None):
 
 @transaction.atomic
 def incident_cancel(*, incident, by, reason, version=None):
-    now = timezone.now()
+    now = clock.now()
     incident = _lock(incident)
     _check_version(incident, version)
     _check_action(incident, "cancel")
@@ -493,7 +493,7 @@ def incident_cancel(*, incident, by, reason, version=None):
 @transaction.atomic
 def incident_reopen(*, incident, by, reason, version=None):
     """Bring a finished incident back. Audited: the event keeps the previous status and times."""
-    now = timezone.now()
+    now = clock.now()
     incident = _lock(incident)
     _check_version(incident, version)
     _check_action(incident, "reopen")
@@ -518,7 +518,7 @@ def escalate_overdue_assignments(*, now=None):
     """Write one escalation event per overdue assignment, once. Returns how many were escalated."""
     from incidents.selectors import overdue_assignments
 
-    now = now or timezone.now()
+    now = now or clock.now()
     escalated = 0
     for candidate_id in list(overdue_assignments(now=now).filter(escalated_at__isnull=True).values_list("id", flat=True)):
         with transaction.atomic():

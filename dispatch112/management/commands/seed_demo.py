@@ -5,7 +5,10 @@ from dispatch112.demo import DEMO_LOGINS, seed_core
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (idempotent): Samarinda wilayah, OPD agencies and a demo user per role."
+    help = (
+        "Load the demo data (idempotent): wilayah, OPD agencies with posts, categories, a demo user per role "
+        "and per agency, and 30 days of calls and incidents."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -13,6 +16,8 @@ class Command(BaseCommand):
             action="store_true",
             help="Seed even in the production profile (demo users have published passwords).",
         )
+        parser.add_argument("--no-history", action="store_true", help="Skip the 30 days of demo calls and incidents.")
+        parser.add_argument("--days", type=int, default=30, help="Days of demo history (default 30).")
 
     def handle(self, *args, allow_production=False, **options):
         if not (settings.EMBEDDED or settings.DEBUG or allow_production):
@@ -21,6 +26,13 @@ class Command(BaseCommand):
                 "pass --allow-production for a staging system."
             )
         report = seed_core()
+        if not options["no_history"]:
+            from incidents.simulation import seed_history
+
+            self.stdout.write(f"Logging {options['days']} days of demo calls and incidents through the services (first run only; about half a minute)…")
+            self.stdout.flush()
+            logged = seed_history(days=options["days"])
+            report.append(f"{logged} calls of history logged" if logged else "History already present: kept as it is")
         for line in report:
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password / role):"))
