@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dispatch112 import views
@@ -14,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", views.ConsoleLoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("supervisor/", views.SupervisorHome.as_view(), name="supervisor-home"),
     path("manage/", views.ManageHome.as_view(), name="manage-home"),
     path("", include("incidents.urls")),

@@ -1,0 +1,180 @@
+// The detail pane: timeline, assignments, dispatch with preselected agencies, and every action.
+import { get, newKey, patch, post } from "../api.js";
+import { el, elapsed, isOverdue, witaTime } from "../format.js";
+import { applyIncident, store, subscribe } from "./store.js";
+
+const { config } = store;
+const pane = document.getElementById("detail-body");
+let loadedId = null;
+let loadedVersion = null;
+let detail = null;
+let options = null;
+let message = null;
+
+const STAGES = [
+  ["created_at", gettext("Created")],
+  ["dispatched_at", gettext("Dispatched")],
+  ["first_acknowledged_at", gettext("First acknowledged")],
+  ["first_on_scene_at", gettext("First on scene")],
+  ["resolved_at", gettext("Resolved")],
+  ["closed_at", gettext("Closed")],
+  ["cancelled_at", gettext("Cancelled")],
+];
+const NEXT_STEP = { notified: "acknowledged", acknowledged: "en_route", en_route: "on_scene", on_scene: "completed" };
+
+async function load(id) {
+  const [detailResponse, optionsResponse] = await Promise.all([
+    get(`/api/v1/incidents/${id}/`),
+    get(`/api/v1/incidents/${id}/dispatch-options/`),
+  ]);
+  if (store.selectedId !== id) return;
+  if (!detailResponse.ok) { message = { error: true, text: detailResponse.data.detail }; render(); return; }
+  detail = detailResponse.data;
+  options = optionsResponse.ok ? optionsResponse.data : { results: [] };
+  loadedId = id;
+  loadedVersion = detail.version;
+  render();
+}
+
+function onStore() {
+  const id = store.selectedId;
+  if (!id) return;
+  const current = store.incidents.get(id);
+  if (id !== loadedId || (current && current.version !== loadedVersion)) load(id);
+}
+
+async function act(promise, successText) {
+  const { ok, data, status } = await promise;
+  if (!ok) {
+    message = { error: true, text: data.detail };
+    if (status === 409 && data.current) applyIncident(data.current);
+    render();
+    return false;
+  }
+  message = successText ? { error: false, text: successText } : null;
+  const snapshot = data.assignments ? data : null;
+  if (snapshot) applyIncident(snapshot);
+  await load(store.selectedId);
+  return true;
+}
+
+export function dispatchChecked() {
+  if (!detail) return;
+  const agencies = [...pane.querySelectorAll("input[name=agency]:checked")].map((box) => Number(box.value));
+  if (!agencies.length) { message = { error: true, text: gettext("Check at least one agency.") }; render(); return; }
+  act(post(`/api/v1/incidents/${detail.id}/dispatch/`, { agencies, version: detail.version }, { idempotencyKey: newKey() }),
+    gettext("Dispatched."));
+}
+
+function askText(promptText, minLength = 1) {
+  const text = window.prompt(promptText);
+  if (text === null) return null;
+  if (text.trim().length < minLength) { message = { error: true, text: gettext("A text is required.") }; render(); return null; }
+  return text.trim();
+}
+
+export function resolve() {
+  if (detail) act(post(`/api/v1/incidents/${detail.id}/resolve/`, { version: detail.version }), gettext("Resolved."));
+}
+export function closeIncident() {
+  if (!detail) return;
+  const note = askText(gettext("Closing note (required):"));
+  if (note) act(post(`/api/v1/incidents/${detail.id}/close/`, { note, version: detail.version }), gettext("Closed."));
+}
+function cancelIncident() {
+  const reason = askText(gettext("Why is this incident cancelled?"));
+  if (reason) act(post(`/api/v1/incidents/${detail.id}/cancel/`, { reason, version: detail.version }), gettext("Cancelled."));
+}
+function reopen() {
+  const reason = askText(gettext("Why is this incident reopened?"));
+  if (reason) act(post(`/api/v1/incidents/${detail.id}/reopen/`, { reason, version: detail.version }), gettext("Reopened."));
+}
+function changePriority(value) {
+  act(patch(`/api/v1/incidents/${detail.id}/`, { priority: Number(value), version: detail.version }), gettext("Priority changed."));
+}
+function advance(assignment) {
+  const next = NEXT_STEP[assignment.status];
+  const url = next === "acknowledged" ? `/api/v1/assignments/${assignment.id}/acknowledge/` : `/api/v1/assignments/${assignment.id}/advance/`;
+  act(post(url, next === "acknowledged" ? {} : { status: next }), null);
+}
+function decline(assignment) {
+  const reason = askText(interpolate(gettext("Why does %s decline?"), [assignment.agency.name]));
+  if (reason) act(post(`/api/v1/assignments/${assignment.id}/decline/`, { reason }), null);
+}
+export function focusNote() { pane.querySelector("#note-text")?.focus(); }
+export function focusAgencies() { pane.querySelector("input[name=agency]")?.focus(); }
+
+function addNote(event) {
+  event.preventDefault();
+  const input = pane.querySelector("#note-text");
+  if (!input.value.trim()) return;
+  act(post(`/api/v1/incidents/${detail.id}/notes/`, { text: input.value }, { idempotencyKey: newKey() }), gettext("Note added."));
+}
+
+function timelineText(event) {
+  const p = event.payload || {};
+  const parts = [event.kind];
+  if (p.assignment) parts.push(`${p.assignment.agency.code}: ${config.assignment_statuses[p.assignment.status] || p.assignment.status}`);
+  if (p.text) parts.push(`“${p.text}”`);
+  if (p.note) parts.push(`“${p.note}”`);
+  if (p.reason) parts.push(`“${p.reason}”`);
+  if (p.call) parts.push(`${gettext("caller")} ${p.call.caller_masked || "—"}`);
+  if (p.after) parts.push(Object.entries(p.after).map(([k, v]) => `${k} → ${v}`).join(", "));
+  if (p.previous_status && event.kind === "incident.status_changed") parts.push(`${p.previous_status} →`);
+  return parts.join(" · ");
+}
+
+function render() {
+  if (!detail || detail.id !== store.selectedId) return;
+  const d = detail;
+  const active = ["new", "dispatched", "acknowledged", "en_route", "on_scene"].includes(d.status);
+  const categoryName = config.language.startsWith("en") ? d.category.name_en : d.category.name_id;
+  pane.replaceChildren(
+    message ? el("div", { class: `form-banner ${message.error ? "error" : "ok"}`, role: "alert" }, message.text) : null,
+    el("div", { class: "detail-head" },
+      el("span", { class: `prio p${d.priority}` }, `P${d.priority}`),
+      el("strong", { class: "detail-ref" }, d.reference),
+      el("span", { class: `status s-${d.status}` }, config.statuses[d.status])),
+    el("div", { class: "detail-cat" }, el("span", { class: "cat-dot", style: `background:${d.category.colour}` }), ` ${d.category.icon || ""} ${categoryName}`,
+      d.call_count > 1 ? el("span", { class: "calls" }, ` · ${d.call_count} ${gettext("calls")}`) : null),
+    el("dl", { class: "facts" },
+      el("dt", {}, gettext("Place")), el("dd", {}, d.kelurahan ? `${d.kelurahan.name}, ${d.kelurahan.kecamatan}` : "—", d.address ? ` · ${d.address}` : "", d.landmark ? ` (${d.landmark})` : ""),
+      el("dt", {}, gettext("Point")), el("dd", {}, d.latitude ? `${Number(d.latitude).toFixed(5)}, ${Number(d.longitude).toFixed(5)}` : "—"),
+      d.description ? el("dt", {}, gettext("Report")) : null, d.description ? el("dd", { class: "pre" }, d.description) : null,
+      el("dt", {}, gettext("Callers")), el("dd", {}, d.calls.map((c) => `${c.caller_number || gettext("no number")}${c.caller_name ? " " + c.caller_name : ""}`).join(", ") || "—"),
+      active ? el("dt", {}, gettext("Priority")) : null,
+      active ? el("dd", {}, el("select", { "aria-label": gettext("Priority"), onchange: (e) => changePriority(e.target.value) },
+        Object.entries(config.priorities).map(([value, label]) => el("option", { value, selected: String(d.priority) === value }, label)))) : null),
+    el("table", { class: "stages" }, el("tbody", {}, STAGES.filter(([field]) => d[field]).map(([field, label]) =>
+      el("tr", {}, el("th", {}, label), el("td", {}, witaTime(d[field])), el("td", { class: "muted" }, field === "created_at" ? "" : `+${elapsed(d.created_at, d[field])}`))))),
+    el("h3", {}, gettext("Agencies")),
+    d.assignments.length ? el("table", { class: "assignments" }, el("tbody", {}, d.assignments.map((a) => el("tr", { class: isOverdue(a, d.priority, config.ack_targets) ? "overdue" : "" },
+      el("td", {}, el("strong", {}, a.agency.code), el("small", { class: "muted" }, a.post ? ` ${a.post.name}` : "")),
+      el("td", {}, el("span", { class: `chip a-${a.status}` }, config.assignment_statuses[a.status]),
+        isOverdue(a, d.priority, config.ack_targets) ? el("span", { class: "overdue-mark" }, ` ⚠ ${gettext("overdue")}`) : ""),
+      el("td", { class: "muted" }, `${gettext("notified")} ${elapsed(a.notified_at)} ${gettext("ago")}`),
+      el("td", {}, active && NEXT_STEP[a.status] ? el("button", { type: "button", class: "small", onclick: () => advance(a) }, config.assignment_statuses[NEXT_STEP[a.status]]) : null,
+        active && ["notified", "acknowledged"].includes(a.status) ? el("button", { type: "button", class: "small secondary", onclick: () => decline(a) }, gettext("Decline")) : null))))) : el("p", { class: "muted" }, gettext("Not dispatched yet.")),
+    active ? el("form", { class: "dispatch-form", onsubmit: (e) => { e.preventDefault(); dispatchChecked(); } },
+      el("div", { class: "agency-options" }, options.results.filter((o) => !o.assigned).map((o) => el("label", { class: `agency-option${o.preselected ? " preselected" : ""}` },
+        el("input", { type: "checkbox", name: "agency", value: o.agency.id, checked: o.preselected }),
+        ` ${o.agency.name}`, o.nearest_post ? el("small", { class: "muted" }, ` · ${o.nearest_post.name} ${(o.nearest_post.distance_m / 1000).toFixed(1)} km`) : null))),
+      el("small", { class: "muted" }, options.distance_note || ""),
+      el("button", { type: "submit", class: "primary" }, gettext("Dispatch"), " ", el("kbd", {}, "Alt+D"))) : null,
+    el("div", { class: "detail-actions" },
+      active ? el("button", { type: "button", class: "secondary", onclick: resolve }, gettext("Resolve"), " ", el("kbd", {}, "Alt+R")) : null,
+      d.status === "resolved" ? el("button", { type: "button", class: "secondary", onclick: closeIncident }, gettext("Close"), " ", el("kbd", {}, "Alt+X")) : null,
+      active ? el("button", { type: "button", class: "secondary danger", onclick: cancelIncident }, gettext("Cancel incident")) : null,
+      !active ? el("button", { type: "button", class: "secondary", onclick: reopen }, gettext("Reopen")) : null),
+    el("form", { class: "note-form", onsubmit: addNote },
+      el("input", { id: "note-text", maxlength: "2000", placeholder: gettext("Add a note (Alt+M)"), "aria-label": gettext("Note") }),
+      el("button", { type: "submit", class: "small" }, gettext("Add"))),
+    el("h3", {}, gettext("Timeline")),
+    el("ol", { class: "timeline" }, [...d.timeline].reverse().map((event) => el("li", {},
+      el("time", { datetime: event.created_at }, witaTime(event.created_at)), " ",
+      el("span", { class: "actor" }, event.actor || gettext("system")), " ",
+      el("span", {}, timelineText(event))))),
+  );
+}
+
+subscribe(onStore);

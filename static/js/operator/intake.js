@@ -1,0 +1,212 @@
+// The intake form: log a call in seconds, keyboard first; the map click is the only mouse step.
+import { get, newKey, post } from "../api.js";
+import { Combobox } from "../combobox.js";
+import { el, showFieldErrors, witaTime } from "../format.js";
+import { applyIncident, select, store } from "./store.js";
+
+const { config } = store;
+const form = document.getElementById("intake-form");
+const banner = document.getElementById("intake-banner");
+const number = document.getElementById("caller_number");
+const historyBox = document.getElementById("caller-history");
+const duplicatesBox = document.getElementById("duplicates");
+const priority = document.getElementById("priority");
+const coordsText = document.getElementById("coords-text");
+let point = null;
+let marker = null;
+let map = null;
+let candidates = [];
+let idempotencyKey = newKey();
+let receivedAt = null;
+let submitting = false;
+
+const categoryCombo = new Combobox(document.getElementById("category-combo"), {
+  items: config.categories,
+  label: (c) => [el("kbd", {}, c.key || "·"), ` ${c.icon || ""} ${c.name}`],
+  match: (c, text) => c.key === text || c.name.toLowerCase().includes(text) || c.code.includes(text),
+  onChoose: (c) => { priority.value = String(c.priority); lookForDuplicates(); },
+});
+// Quick keys first: "k" alone means kebakaran, not every name containing k.
+const baseRefresh = categoryCombo.refresh.bind(categoryCombo);
+categoryCombo.refresh = () => {
+  baseRefresh();
+  const text = categoryCombo.input.value.trim().toLowerCase();
+  categoryCombo.shown.sort((a, b) => (b.key === text) - (a.key === text));
+  categoryCombo.render();
+};
+
+const kelurahanCombo = new Combobox(document.getElementById("kelurahan-combo"), {
+  items: config.kelurahan,
+  label: (k) => [k.name, el("small", { class: "muted" }, ` · ${k.kecamatan} · ${k.code}`)],
+  match: (k, text) => k.name.toLowerCase().includes(text) || k.code.startsWith(text) || k.kecamatan.toLowerCase().startsWith(text),
+  onChoose: () => lookForDuplicates(),
+});
+
+function nearestKelurahan(lat, lon) {
+  let best = null;
+  let bestDistance = Infinity;
+  for (const k of config.kelurahan) {
+    if (k.lat === null) continue;
+    const dLat = k.lat - lat;
+    const dLon = (k.lon - lon) * Math.cos((lat * Math.PI) / 180);
+    const distance = dLat * dLat + dLon * dLon;
+    if (distance < bestDistance) { bestDistance = distance; best = k; }
+  }
+  return best;
+}
+
+function setupMap() {
+  if (!window.L) { coordsText.textContent = gettext("Map unavailable: type the kelurahan and address."); return; }
+  const [[south, west], [north, east]] = config.map.bounds;
+  map = L.map("intake-map", { zoomControl: true, attributionControl: true, keyboard: false });
+  map.fitBounds([[south, west], [north, east]]);
+  L.tileLayer(config.map.tiles.url, { attribution: config.map.tiles.attribution, maxZoom: config.map.tiles.maxZoom }).addTo(map);
+  map.on("click", (event) => setPoint(event.latlng.lat, event.latlng.lng));
+}
+
+export function setPoint(lat, lon) {
+  point = { lat: Number(lat.toFixed(6)), lon: Number(lon.toFixed(6)) };
+  if (map) {
+    if (!marker) marker = L.circleMarker([point.lat, point.lon], { radius: 8, color: "#d32f2f", weight: 3, fillOpacity: 0.6 }).addTo(map);
+    else marker.setLatLng([point.lat, point.lon]);
+  }
+  const proposed = nearestKelurahan(point.lat, point.lon);
+  coordsText.textContent = `${point.lat.toFixed(5)}, ${point.lon.toFixed(5)}` + (proposed ? ` → ${proposed.name} (${gettext("nearest kelurahan centre")})` : "");
+  if (proposed && !kelurahanCombo.value) kelurahanCombo.set(proposed);
+  lookForDuplicates();
+}
+
+let historyTimer = null;
+number.addEventListener("input", () => {
+  if (!receivedAt) receivedAt = new Date().toISOString();
+  clearTimeout(historyTimer);
+  historyTimer = setTimeout(loadHistory, 250);
+});
+
+async function loadHistory() {
+  const digits = number.value.replace(/\D/g, "");
+  if (digits.length < 9) { historyBox.hidden = true; return; }
+  const { ok, data } = await get(`/api/v1/calls/history/?number=${encodeURIComponent(number.value)}`);
+  if (!ok) { historyBox.hidden = true; return; }
+  const flagged = data.flagged;
+  historyBox.className = `caller-history${flagged ? " flagged" : ""}`;
+  historyBox.replaceChildren(
+    flagged ? el("strong", { class: "prank-flag" }, "⚠ ", interpolate(gettext("%s prank calls in 24 hours — still listen: it may be real."), [data.prank_calls_recent])) : null,
+    el("div", {}, data.total_calls ? interpolate(gettext("%s earlier calls from this number"), [data.total_calls]) : gettext("First call from this number")),
+    el("ul", { class: "history-list" }, data.calls.slice(0, 4).map((c) => el("li", {},
+      `${witaTime(c.received_at, true)} · ${config.outcomes[c.outcome]}`, c.incident_reference ? ` · ${c.incident_reference}` : ""))),
+  );
+  historyBox.hidden = false;
+}
+
+let duplicateTimer = null;
+function lookForDuplicates() {
+  clearTimeout(duplicateTimer);
+  duplicateTimer = setTimeout(async () => {
+    const params = new URLSearchParams();
+    if (categoryCombo.value) params.set("category", categoryCombo.value.id);
+    if (kelurahanCombo.value) params.set("kelurahan", kelurahanCombo.value.id);
+    if (point) { params.set("latitude", point.lat); params.set("longitude", point.lon); }
+    if (!params.has("category") && !params.has("kelurahan")) { showCandidates([]); return; }
+    const { ok, data } = await get(`/api/v1/incidents/duplicates/?${params}`);
+    showCandidates(ok ? data.results : []);
+  }, 200);
+}
+
+function showCandidates(results) {
+  candidates = results;
+  duplicatesBox.hidden = results.length === 0;
+  duplicatesBox.replaceChildren(
+    el("div", { class: "dup-title" }, gettext("Possibly the same event — link instead of creating:")),
+    ...results.map((c, index) => el("button", { type: "button", class: "dup", onclick: () => linkTo(index) },
+      el("kbd", {}, `Alt+${index + 1}`), " ", el("strong", {}, c.incident.reference), ` · ${config.language.startsWith("en") ? c.incident.category.name_en : c.incident.category.name_id}`,
+      ` · ${c.incident.kelurahan ? c.incident.kelurahan.name : "—"}`,
+      c.distance_m !== null ? ` · ${c.distance_m} m` : "", ` · ${c.minutes_ago} ${gettext("min ago")}`)),
+  );
+}
+
+function callBasics() {
+  return {
+    caller_number: number.value.trim(),
+    caller_name: document.getElementById("caller_name").value.trim(),
+    received_at: receivedAt || new Date().toISOString(),
+  };
+}
+
+async function send(body, successMessage) {
+  if (submitting) return null;
+  submitting = true;
+  banner.hidden = true;
+  const { ok, data } = await post("/api/v1/calls/", body, { idempotencyKey });
+  submitting = false;
+  if (!ok) {
+    const unplaced = showFieldErrors(form, data.fields || {});
+    banner.textContent = data.detail + (unplaced.length ? ` (${unplaced.join("; ")})` : "");
+    banner.className = "form-banner error";
+    banner.hidden = false;
+    return null;
+  }
+  reset();
+  banner.textContent = successMessage(data);
+  banner.className = "form-banner ok";
+  banner.hidden = false;
+  if (data.incident_detail) { applyIncident(data.incident_detail); select(data.incident_detail.id); }
+  return data;
+}
+
+export function closeAs(outcome) {
+  return send({ ...callBasics(), outcome }, () => interpolate(gettext("Call logged as %s."), [config.outcomes[outcome]]));
+}
+
+export function linkTo(index) {
+  const candidate = candidates[index];
+  if (!candidate) return null;
+  return send({ ...callBasics(), outcome: "duplicate", link_to: candidate.incident.id, notes: document.getElementById("description").value },
+    () => interpolate(gettext("Call linked to %s."), [candidate.incident.reference]));
+}
+
+async function submitIncident() {
+  const incident = {
+    category: categoryCombo.value ? categoryCombo.value.id : null,
+    priority: Number(priority.value),
+    kelurahan: kelurahanCombo.value ? kelurahanCombo.value.id : null,
+    address: document.getElementById("address").value,
+    landmark: document.getElementById("landmark").value,
+    description: document.getElementById("description").value,
+  };
+  if (point) { incident.latitude = point.lat.toFixed(6); incident.longitude = point.lon.toFixed(6); }
+  if (!incident.category) {
+    showFieldErrors(form, { category: [gettext("Choose a category (type its key, e.g. k for fire).")] });
+    categoryCombo.input.focus();
+    return null;
+  }
+  const result = await send({ ...callBasics(), outcome: "emergency", incident },
+    (data) => interpolate(gettext("Incident %s created. Alt+D dispatches to the checked agencies."), [data.incident_reference]));
+  return result;
+}
+
+export function reset() {
+  form.reset();
+  categoryCombo.set(null);
+  kelurahanCombo.set(null);
+  point = null;
+  if (marker) { marker.remove(); marker = null; }
+  coordsText.textContent = gettext("No point: click the map");
+  historyBox.hidden = true;
+  showCandidates([]);
+  showFieldErrors(form, {});
+  idempotencyKey = newKey();
+  receivedAt = null;
+  number.focus();
+}
+
+form.addEventListener("submit", (event) => { event.preventDefault(); submitIncident(); });
+form.addEventListener("reset", (event) => { event.preventDefault(); reset(); banner.hidden = true; });
+form.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && event.target.tagName !== "TEXTAREA" && event.target.tagName !== "BUTTON" && !event.defaultPrevented) {
+    event.preventDefault();
+    submitIncident();
+  }
+});
+form.querySelectorAll("[data-outcome]").forEach((button) => button.addEventListener("click", () => closeAs(button.dataset.outcome)));
+setupMap();

@@ -1,0 +1,54 @@
+// The operator console: wiring and keyboard shortcuts.
+import { get } from "../api.js";
+import { closeIncident, dispatchChecked, focusAgencies, focusNote, resolve } from "./detail.js";
+import { closeAs, linkTo, reset } from "./intake.js";
+import { focusQueue, moveSelection } from "./queue.js";
+import { replaceAll, store } from "./store.js";
+
+const help = document.getElementById("help-overlay");
+const number = document.getElementById("caller_number");
+
+export async function loadQueue() {
+  const { ok, data } = await get("/api/v1/incidents/?status=active&limit=1000");
+  if (ok) replaceAll(data.results);
+}
+
+const ALT_KEYS = {
+  c: () => { reset(); number.focus(); },
+  p: () => closeAs("prank"),
+  s: () => closeAs("silent"),
+  i: () => closeAs("info"),
+  t: () => closeAs("test"),
+  q: () => focusQueue(),
+  d: () => dispatchChecked(),
+  a: () => focusAgencies(),
+  m: () => focusNote(),
+  r: () => resolve(),
+  x: () => closeIncident(),
+};
+
+document.addEventListener("keydown", (event) => {
+  const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement?.tagName);
+  if (event.altKey && !event.ctrlKey && !event.metaKey) {
+    const key = event.code.startsWith("Key") ? event.code.slice(3).toLowerCase() : event.code.startsWith("Digit") ? event.code.slice(5) : "";
+    if (ALT_KEYS[key]) { event.preventDefault(); ALT_KEYS[key](); return; }
+    if (/^[1-5]$/.test(key)) { event.preventDefault(); linkTo(Number(key) - 1); return; }
+  }
+  if (event.key === "Escape") {
+    if (!help.hidden) { help.hidden = true; return; }
+    if (document.getElementById("intake-form").contains(document.activeElement)) { reset(); return; }
+  }
+  if (event.key === "?" && !typing) { event.preventDefault(); help.hidden = false; document.getElementById("help-close").focus(); return; }
+  if (document.activeElement?.id === "queue-wrap") {
+    if (event.key === "ArrowDown" || event.key === "j") { event.preventDefault(); moveSelection(1); }
+    if (event.key === "ArrowUp" || event.key === "k") { event.preventDefault(); moveSelection(-1); }
+    if (event.key === "Enter") { event.preventDefault(); focusAgencies(); }
+  }
+});
+document.getElementById("help-close").addEventListener("click", () => { help.hidden = true; });
+
+loadQueue();
+// Until the live push connects, and whenever it cannot, the queue is reloaded from the API.
+window.dispatch112 = { loadQueue };
+setInterval(() => { if (!window.dispatch112.live) loadQueue(); }, 20000);
+number.focus();
