@@ -102,9 +102,9 @@ class Simulator:
                 ),
             )
 
-    def play_incident(self, incident, *, start, until):
+    def play_incident(self, incident, *, start, until, max_steps=4):
         """Walk an incident through dispatch and the agencies' steps, each at a plausible moment,
-        stopping at `until` (so recent incidents stay active)."""
+        stopping at `until` or after `max_steps` steps per agency (so recent incidents stay active)."""
         operator = self.rng.choice(self.operators)
         agencies = [a for a in incident.category.default_agencies.all() if a.active][:2] or [self.agencies[min(self.agencies)]]
         moment = start + timedelta(seconds=self.rng.randint(25, 90))
@@ -123,7 +123,8 @@ class Simulator:
                 (AssignmentStatus.EN_ROUTE, self.rng.randint(30, 180)),
                 (AssignmentStatus.ON_SCENE, self.rng.randint(300, 1500)),
                 (AssignmentStatus.COMPLETED, self.rng.randint(900, 5400)),
-            ]
+            ][:max_steps]
+            finished = finished and max_steps >= 4
             for status, delay in steps:
                 step_moment += timedelta(seconds=delay)
                 if step_moment > until:
@@ -171,6 +172,11 @@ def _play_history(simulator, rng, moments, now):
         count += 1
         if call.incident_id and call.incident.calls.count() == 1:
             if rng.random() < 0.06:
-                continue  # never dispatched: stays new, shows as waiting
-            simulator.play_incident(call.incident, start=moment, until=now)
+                if now - moment > timedelta(hours=2):
+                    # Callers who could not be reached again and nothing was found: cancelled.
+                    with clock.travel_to(moment + timedelta(minutes=rng.randint(5, 30))):
+                        services.incident_cancel(incident=call.incident, by=simulator.operators[0], reason="Pelapor tidak dapat dihubungi, tidak ditemukan kejadian di lokasi.")
+                continue  # a recent one stays new, waiting for dispatch
+            recent = now - moment < timedelta(hours=3)
+            simulator.play_incident(call.incident, start=moment, until=now, max_steps=rng.randint(0, 4) if recent else 4)
     return count

@@ -22,7 +22,7 @@ let submitting = false;
 
 const categoryCombo = new Combobox(document.getElementById("category-combo"), {
   items: config.categories,
-  label: (c) => [el("kbd", {}, c.key || "·"), ` ${c.icon || ""} ${c.name}`],
+  label: (c) => [el("kbd", {}, c.key || "·"), ` ${c.name}`],
   match: (c, text) => c.key === text || c.name.toLowerCase().includes(text) || c.code.includes(text),
   onChoose: (c) => { priority.value = String(c.priority); lookForDuplicates(); },
 });

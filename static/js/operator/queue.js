@@ -45,22 +45,25 @@ export function sortedVisible() {
 
 function row(incident) {
   const overdue = incidentOverdue(incident);
-  const waiting = incident.status === "new";
+  const categoryName = config.language.startsWith("en") ? incident.category.name_en : incident.category.name_id;
   return el("tr", {
-    class: ["queue-row", incident.id === store.selectedId ? "selected" : "", overdue ? "overdue" : "", waiting ? "waiting" : ""].join(" "),
-    dataset: { id: incident.id }, tabindex: "-1",
-    onclick: () => select(incident.id),
+    class: ["queue-row", incident.id === store.selectedId ? "selected" : "", overdue ? "overdue" : "", incident.status === "new" ? "waiting" : ""].join(" "),
+    dataset: { id: incident.id }, onclick: () => select(incident.id),
   },
   el("td", {}, el("span", { class: `prio p${incident.priority}` }, `P${incident.priority}`)),
-  el("td", { class: "ref" }, incident.reference.slice(-13), incident.call_count > 1 ? el("span", { class: "calls", title: gettext("calls") }, ` ×${incident.call_count}`) : null),
-  el("td", {}, el("span", { class: "cat-dot", style: `background:${incident.category.colour}` }), " ", config.language.startsWith("en") ? incident.category.name_en : incident.category.name_id),
-  el("td", {}, incident.kelurahan ? incident.kelurahan.name : "—", el("small", { class: "muted" }, incident.kelurahan ? ` ${incident.kelurahan.kecamatan}` : "")),
-  el("td", {}, el("span", { class: `status s-${incident.status}` }, config.statuses[incident.status])),
-  el("td", { class: "chips" }, incident.assignments.map((a) => el("span", {
-    class: `chip a-${a.status}${isOverdue(a, incident.priority, config.ack_targets) ? " late" : ""}`,
-    title: `${a.agency.name}: ${config.assignment_statuses[a.status]}`,
-  }, a.agency.code))),
-  el("td", { class: "age" }, elapsed(incident.created_at), overdue ? el("span", { class: "overdue-mark", title: gettext("Overdue") }, " ⚠") : null));
+  el("td", {},
+    el("div", { class: "cell-main" }, el("span", { class: "cat-dot", style: `background:${incident.category.colour}` }), " ", categoryName,
+      incident.call_count > 1 ? el("span", { class: "calls", title: gettext("calls") }, ` ×${incident.call_count}`) : null),
+    el("div", { class: "cell-sub" }, incident.kelurahan ? `${incident.kelurahan.name} · ${incident.kelurahan.kecamatan}` : gettext("kelurahan unknown"))),
+  el("td", {},
+    el("div", { class: "cell-main" }, el("span", { class: `status s-${incident.status}` }, config.statuses[incident.status])),
+    el("div", { class: "cell-sub chips" }, incident.assignments.length ? incident.assignments.map((a) => el("span", {
+      class: `chip a-${a.status}${isOverdue(a, incident.priority, config.ack_targets) ? " late" : ""}`,
+      title: `${a.agency.name}: ${config.assignment_statuses[a.status]}`,
+    }, a.agency.code)) : el("span", { class: "muted" }, gettext("no agency yet")))),
+  el("td", { class: "age" },
+    el("div", { class: "cell-main" }, elapsed(incident.created_at), overdue ? el("span", { class: "overdue-mark", title: gettext("Overdue") }, " ⚠") : null),
+    el("div", { class: "cell-sub ref" }, incident.reference.replace(/^112-[A-Z]+-/, ""))));
 }
 
 function render() {

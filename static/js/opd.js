@@ -1,0 +1,93 @@
+// The OPD console: this agency's assignments, newest and most urgent first; one tap per step.
+import { get, newKey, post } from "./api.js";
+import { el, elapsed, isOverdue, witaTime } from "./format.js";
+
+const config = JSON.parse(document.getElementById("console-config").textContent);
+const list = document.getElementById("opd-list");
+const empty = document.getElementById("opd-empty");
+const banner = document.getElementById("opd-banner");
+const OPEN = ["notified", "acknowledged", "en_route", "on_scene"];
+const NEXT = {
+  notified: ["acknowledged", gettext("Acknowledge")],
+  acknowledged: ["en_route", gettext("En route")],
+  en_route: ["on_scene", gettext("On scene")],
+  on_scene: ["completed", gettext("Completed")],
+};
+let incidents = new Map();
+
+export async function load() {
+  const { ok, data } = await get("/api/v1/incidents/?status=active&limit=500");
+  if (!ok) { showBanner(data.detail, true); return; }
+  incidents = new Map(data.results.map((i) => [i.id, i]));
+  render();
+}
+
+export function applyIncident(snapshot) {
+  const current = incidents.get(snapshot.id);
+  if (current && current.version > snapshot.version) return;
+  incidents.set(snapshot.id, snapshot);
+  render();
+}
+
+function showBanner(text, error) {
+  banner.textContent = text;
+  banner.className = `form-banner ${error ? "error" : "ok"}`;
+  banner.hidden = !text;
+}
+
+function mine(incident) {
+  return incident.assignments.find((a) => a.agency.id === config.agency_id);
+}
+
+async function step(assignment, next) {
+  const url = next === "acknowledged" ? `/api/v1/assignments/${assignment.id}/acknowledge/` : `/api/v1/assignments/${assignment.id}/advance/`;
+  const { ok, data } = await post(url, next === "acknowledged" ? {} : { status: next }, { idempotencyKey: newKey() });
+  showBanner(ok ? interpolate(gettext("Reported: %s."), [config.assignment_statuses[next]]) : data.detail, !ok);
+  await load();
+}
+
+async function decline(assignment) {
+  const reason = window.prompt(gettext("Why do you decline? (required)"));
+  if (!reason || !reason.trim()) return;
+  const { ok, data } = await post(`/api/v1/assignments/${assignment.id}/decline/`, { reason });
+  showBanner(ok ? gettext("Declined.") : data.detail, !ok);
+  await load();
+}
+
+async function note(incident) {
+  const text = window.prompt(gettext("Note for the Command Center:"));
+  if (!text || !text.trim()) return;
+  const { ok, data } = await post(`/api/v1/incidents/${incident.id}/notes/`, { text }, { idempotencyKey: newKey() });
+  showBanner(ok ? gettext("Note sent.") : data.detail, !ok);
+}
+
+function card(incident) {
+  const assignment = mine(incident);
+  const late = isOverdue(assignment, incident.priority, config.ack_targets);
+  const next = NEXT[assignment.status];
+  const name = config.language.startsWith("en") ? incident.category.name_en : incident.category.name_id;
+  return el("article", { class: `opd-card p${incident.priority}${late ? " late" : ""}`, dataset: { id: incident.id } },
+    el("div", {}, el("span", { class: `prio p${incident.priority}` }, `P${incident.priority}`), " ",
+      el("span", { class: `chip a-${assignment.status}` }, config.assignment_statuses[assignment.status]),
+      late ? el("strong", { class: "overdue-mark" }, ` ⚠ ${gettext("overdue")}`) : null),
+    el("h3", {}, name),
+    el("div", {}, incident.kelurahan ? `${incident.kelurahan.name}, ${incident.kelurahan.kecamatan}` : "—", incident.address ? ` · ${incident.address}` : "", incident.landmark ? ` (${incident.landmark})` : ""),
+    incident.description ? el("p", { class: "pre" }, incident.description) : null,
+    el("small", { class: "muted" }, `${incident.reference} · ${gettext("notified")} ${witaTime(assignment.notified_at)} (${elapsed(assignment.notified_at)})`,
+      assignment.post ? ` · ${assignment.post.name}` : ""),
+    el("div", { class: "opd-actions" },
+      next ? el("button", { type: "button", class: "go", onclick: () => step(assignment, next[0]) }, next[1]) : null,
+      ["notified", "acknowledged"].includes(assignment.status) ? el("button", { type: "button", class: "decline", onclick: () => decline(assignment) }, gettext("Decline")) : null,
+      el("button", { type: "button", class: "note", onclick: () => note(incident) }, gettext("Note"))));
+}
+
+function render() {
+  const open = [...incidents.values()].filter((i) => mine(i) && OPEN.includes(mine(i).status))
+    .sort((a, b) => a.priority - b.priority || mine(b).notified_at.localeCompare(mine(a).notified_at));
+  list.replaceChildren(...open.map(card));
+  empty.hidden = open.length > 0;
+}
+
+window.dispatch112 = { load, applyIncident };
+load();
+setInterval(() => { if (!window.dispatch112.live) load(); else render(); }, 20000);
