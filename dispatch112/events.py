@@ -9,11 +9,9 @@ import contextvars
 import logging
 from contextlib import contextmanager
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
-from dispatch112 import clock
+from dispatch112 import clock, publisher
 from dispatch112.models import Event
 
 logger = logging.getLogger(__name__)
@@ -86,12 +84,7 @@ def message_for(event):
 
 
 def publish(event, groups):
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    message = message_for(event)
     try:
-        for group in groups:
-            async_to_sync(layer.group_send)(group, message)
+        publisher.submit(groups, message_for(event))
     except Exception:  # noqa: BLE001 — a push failure must never fail the change; consoles resume from the table
         logger.exception("event %s could not be pushed; consoles will replay it on resume", event.id)

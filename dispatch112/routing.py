@@ -1,3 +1,5 @@
-"""WebSocket routes. The consoles' live streams are added here (see the live-push work)."""
+from django.urls import path
 
-websocket_urlpatterns = []
+from dispatch112.consumers import ConsoleConsumer
+
+websocket_urlpatterns = [path("ws/events/", ConsoleConsumer.as_asgi())]

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -13,7 +12,7 @@ api_v1 = [path("", include("incidents.api_urls"))]
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.ConsoleLoginView.as_view(), name="login"),
-    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.ConsoleLogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("supervisor/", views.SupervisorHome.as_view(), name="supervisor-home"),

@@ -1,12 +1,26 @@
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from dispatch112 import publisher
 from dispatch112.region import region_kelurahan
 from dispatch112.roles import Role, RoleRequiredMixin, landing_url
+
+
+class ConsoleLogoutView(LogoutView):
+    """Logging out also closes this user's live consoles."""
+
+    def post(self, request, *args, **kwargs):
+        user_id = request.user.pk if request.user.is_authenticated else None
+        response = super().post(request, *args, **kwargs)
+        if user_id is not None:
+            from dispatch112.consumers import user_group
+
+            publisher.submit([user_group(user_id)], {"type": "session.end"})
+        return response
 
 
 class ConsoleLoginView(LoginView):

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dispatch112.api import idempotent, requested_version
-from dispatch112.models import Kelurahan
+from dispatch112.models import Event, Kelurahan
 from dispatch112.region import region_kelurahan
 from dispatch112.roles import CONSOLE_ROLES, HasRole, Role, has_role
 from incidents import selectors, services
@@ -169,7 +169,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(parameters=INCIDENT_FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        # Read the newest event id before the list: a console that resumes its live stream from it
+        # gets every change made while the list was being read (and drops what it already has).
+        last_event_id = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        response = super().list(request, *args, **kwargs)
+        response["X-Last-Event-Id"] = str(last_event_id)
+        return response
 
     def represent_current(self, incident):
         return IncidentSerializer(Incident.objects.with_related().get(pk=incident.pk)).data

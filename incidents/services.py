@@ -121,7 +121,7 @@ def _apply_derived_status(incident, *, by, now):
         previous = incident.status
         incident.status = new_status
         _save(incident, "status")
-        _event("incident.status_changed", incident=incident, by=by, at=now, previous_status=previous)
+        _event("incident.status_changed", incident=incident, by=by, at=now, previous_status=previous, status=new_status)
 
 
 def _validate_location(*, latitude, longitude, kelurahan):

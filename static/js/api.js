@@ -5,7 +5,8 @@ function csrfToken() {
 }
 
 export async function request(method, url, body, { idempotencyKey } = {}) {
-  const headers = { Accept: "application/json" };
+  // The console's language, not the browser's: answers and errors match what the operator reads.
+  const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang || "id" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;

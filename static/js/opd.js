@@ -1,6 +1,7 @@
 // The OPD console: this agency's assignments, newest and most urgent first; one tap per step.
-import { get, newKey, post } from "./api.js";
+import { newKey, post } from "./api.js";
 import { el, elapsed, isOverdue, witaTime } from "./format.js";
+import { connectLive } from "./live.js";
 
 const config = JSON.parse(document.getElementById("console-config").textContent);
 const list = document.getElementById("opd-list");
@@ -16,10 +17,12 @@ const NEXT = {
 let incidents = new Map();
 
 export async function load() {
-  const { ok, data } = await get("/api/v1/incidents/?status=active&limit=500");
-  if (!ok) { showBanner(data.detail, true); return; }
+  const response = await fetch("/api/v1/incidents/?status=active&limit=500", { headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang } });
+  const data = await response.json();
+  if (!response.ok) { showBanner(data.detail, true); return 0; }
   incidents = new Map(data.results.map((i) => [i.id, i]));
   render();
+  return Number(response.headers.get("X-Last-Event-Id") || 0);
 }
 
 export function applyIncident(snapshot) {
@@ -82,12 +85,20 @@ function card(incident) {
 }
 
 function render() {
-  const open = [...incidents.values()].filter((i) => mine(i) && OPEN.includes(mine(i).status))
+  const active = ["new", "dispatched", "acknowledged", "en_route", "on_scene"];
+  const open = [...incidents.values()].filter((i) => active.includes(i.status) && mine(i) && OPEN.includes(mine(i).status))
     .sort((a, b) => a.priority - b.priority || mine(b).notified_at.localeCompare(mine(a).notified_at));
   list.replaceChildren(...open.map(card));
   empty.hidden = open.length > 0;
 }
 
-window.dispatch112 = { load, applyIncident };
-load();
+window.dispatch112 = { load, applyIncident, live: false };
+load().then((startId) => {
+  window.dispatch112.stream = connectLive({
+    startId,
+    onEvent: (event) => { if (event.data && event.data.incident) applyIncident(event.data.incident); },
+    onReload: load,
+    onState: (state) => { window.dispatch112.live = state === "live"; },
+  });
+});
 setInterval(() => { if (!window.dispatch112.live) load(); else render(); }, 20000);

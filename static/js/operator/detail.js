@@ -21,6 +21,26 @@ const STAGES = [
   ["cancelled_at", gettext("Cancelled")],
 ];
 const NEXT_STEP = { notified: "acknowledged", acknowledged: "en_route", en_route: "on_scene", on_scene: "completed" };
+const STEP_LABELS = { acknowledged: gettext("Acknowledge"), en_route: gettext("En route"), on_scene: gettext("On scene"), completed: gettext("Completed") };
+const KIND_LABELS = {
+  "incident.created": gettext("Incident created"),
+  "incident.status_changed": gettext("Status changed"),
+  "incident.call_linked": gettext("Another call linked"),
+  "incident.updated": gettext("Edited"),
+  "incident.note": gettext("Note"),
+  "incident.resolved": gettext("Resolved"),
+  "incident.closed": gettext("Closed"),
+  "incident.cancelled": gettext("Cancelled"),
+  "incident.reopened": gettext("Reopened"),
+  "call.logged": gettext("Call logged"),
+  "assignment.created": gettext("Dispatched to"),
+  "assignment.acknowledged": gettext("Acknowledged by"),
+  "assignment.en_route": gettext("En route:"),
+  "assignment.on_scene": gettext("On scene:"),
+  "assignment.completed": gettext("Completed by"),
+  "assignment.declined": gettext("Declined by"),
+  "assignment.overdue": gettext("Overdue, not acknowledged:"),
+};
 
 async function load(id) {
   const [detailResponse, optionsResponse] = await Promise.all([
@@ -113,14 +133,14 @@ function addNote(event) {
 
 function timelineText(event) {
   const p = event.payload || {};
-  const parts = [event.kind];
-  if (p.assignment) parts.push(`${p.assignment.agency.code}: ${config.assignment_statuses[p.assignment.status] || p.assignment.status}`);
+  const parts = [KIND_LABELS[event.kind] || event.kind];
+  if (p.assignment) parts.push(p.assignment.agency.name);
+  if (event.kind === "incident.status_changed") parts.push(`${config.statuses[p.previous_status] || p.previous_status} → ${config.statuses[p.status] || p.status}`);
   if (p.text) parts.push(`“${p.text}”`);
   if (p.note) parts.push(`“${p.note}”`);
   if (p.reason) parts.push(`“${p.reason}”`);
   if (p.call) parts.push(`${gettext("caller")} ${p.call.caller_masked || "—"}`);
   if (p.after) parts.push(Object.entries(p.after).map(([k, v]) => `${k} → ${v}`).join(", "));
-  if (p.previous_status && event.kind === "incident.status_changed") parts.push(`${p.previous_status} →`);
   return parts.join(" · ");
 }
 
@@ -153,7 +173,7 @@ function render() {
       el("td", {}, el("span", { class: `chip a-${a.status}` }, config.assignment_statuses[a.status]),
         isOverdue(a, d.priority, config.ack_targets) ? el("span", { class: "overdue-mark" }, ` ⚠ ${gettext("overdue")}`) : ""),
       el("td", { class: "muted" }, `${gettext("notified")} ${elapsed(a.notified_at)} ${gettext("ago")}`),
-      el("td", {}, active && NEXT_STEP[a.status] ? el("button", { type: "button", class: "small", onclick: () => advance(a) }, config.assignment_statuses[NEXT_STEP[a.status]]) : null,
+      el("td", {}, active && NEXT_STEP[a.status] ? el("button", { type: "button", class: "small", onclick: () => advance(a) }, STEP_LABELS[NEXT_STEP[a.status]]) : null,
         active && ["notified", "acknowledged"].includes(a.status) ? el("button", { type: "button", class: "small secondary", onclick: () => decline(a) }, gettext("Decline")) : null))))) : el("p", { class: "muted" }, gettext("Not dispatched yet.")),
     active ? el("form", { class: "dispatch-form", onsubmit: (e) => { e.preventDefault(); dispatchChecked(); } },
       el("div", { class: "agency-options" }, options.results.filter((o) => !o.assigned).map((o) => el("label", { class: `agency-option${o.preselected ? " preselected" : ""}` },

@@ -186,7 +186,7 @@ async function submitIncident() {
 }
 
 export function reset() {
-  form.reset();
+  form.querySelectorAll("input, textarea").forEach((input) => { input.value = ""; });
   categoryCombo.set(null);
   kelurahanCombo.set(null);
   point = null;
@@ -201,7 +201,7 @@ export function reset() {
 }
 
 form.addEventListener("submit", (event) => { event.preventDefault(); submitIncident(); });
-form.addEventListener("reset", (event) => { event.preventDefault(); reset(); banner.hidden = true; });
+document.getElementById("intake-reset").addEventListener("click", () => { reset(); banner.hidden = true; });
 form.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && event.target.tagName !== "TEXTAREA" && event.target.tagName !== "BUTTON" && !event.defaultPrevented) {
     event.preventDefault();

@@ -1,16 +1,20 @@
 // The operator console: wiring and keyboard shortcuts.
 import { get } from "../api.js";
+import { connectLive } from "../live.js";
 import { closeIncident, dispatchChecked, focusAgencies, focusNote, resolve } from "./detail.js";
 import { closeAs, linkTo, reset } from "./intake.js";
 import { focusQueue, moveSelection } from "./queue.js";
-import { replaceAll, store } from "./store.js";
+import { applyIncident, replaceAll, store } from "./store.js";
 
 const help = document.getElementById("help-overlay");
 const number = document.getElementById("caller_number");
 
 export async function loadQueue() {
-  const { ok, data } = await get("/api/v1/incidents/?status=active&limit=1000");
-  if (ok) replaceAll(data.results);
+  const response = await fetch("/api/v1/incidents/?status=active&limit=1000", { headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang } });
+  if (!response.ok) return 0;
+  const data = await response.json();
+  replaceAll(data.results);
+  return Number(response.headers.get("X-Last-Event-Id") || 0);
 }
 
 const ALT_KEYS = {
@@ -47,8 +51,15 @@ document.addEventListener("keydown", (event) => {
 });
 document.getElementById("help-close").addEventListener("click", () => { help.hidden = true; });
 
-loadQueue();
-// Until the live push connects, and whenever it cannot, the queue is reloaded from the API.
-window.dispatch112 = { loadQueue };
+window.dispatch112 = { loadQueue, live: false };
+loadQueue().then((startId) => {
+  window.dispatch112.stream = connectLive({
+    startId,
+    onEvent: (event) => { if (event.data && event.data.incident) applyIncident(event.data.incident); },
+    onReload: loadQueue,
+    onState: (state) => { window.dispatch112.live = state === "live"; },
+  });
+});
+// Whenever the live stream is down, the queue is reloaded from the API instead.
 setInterval(() => { if (!window.dispatch112.live) loadQueue(); }, 20000);
 number.focus();

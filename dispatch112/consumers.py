@@ -1,0 +1,171 @@
+"""The consoles' live stream: one WebSocket per console, joined to the groups its role may see.
+
+Protocol (JSON):
+  client → {"type": "resume", "last_id": N}   replay what this user may see since N, then live
+  server → {"type": "event", "id", "kind", "incident", "at", "actor", "data"}
+  server → {"type": "resumed", "last_id": M}  replay done
+  server → {"type": "reload"}                 gap too old to replay: fetch state from the API
+  server → {"type": "hello", "role", "last_id"}
+The Event table is the truth; the channel layer only rings the doorbell.
+"""
+
+import asyncio
+import json
+from importlib import import_module
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.db.models import Q
+
+from dispatch112 import publisher
+from dispatch112.events import CONSOLE_GROUP, agency_group
+from dispatch112.models import Event
+from dispatch112.roles import CONSOLE_ROLES, Role, roles_of
+
+# Postgres ids can commit out of order: replay from a little before the client's last id and let
+# the client drop what it already has.
+REPLAY_WINDOW_IDS = 200
+REPLAY_LIMIT = 2000
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+def user_group(user_id):
+    return f"user-{user_id}"
+
+
+@database_sync_to_async
+def _session_user(session_key):
+    """Re-read the user from the session store, as a request would (a logout or a removed role shows)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+
+    class _Request:
+        session = store
+
+    user = get_user(_Request())
+    return user, roles_of(user) if user.is_authenticated else set()
+
+
+@database_sync_to_async
+def _replay(since_id, agency_id):
+    events = Event.objects.filter(id__gt=max(since_id - REPLAY_WINDOW_IDS, 0)).order_by("id")
+    if agency_id is not None:
+        events = events.filter(
+            Q(audience=agency_group(agency_id))
+            | Q(audience="incident", incident__assignments__agency_id=agency_id)
+        ).distinct()
+    rows = list(events.values("id", "kind", "incident_id", "created_at", "payload")[: REPLAY_LIMIT + 1])
+    return rows
+
+
+@database_sync_to_async
+def _last_event_id():
+    last = Event.objects.order_by("-id").values_list("id", flat=True).first()
+    return last or 0
+
+
+class ConsoleConsumer(AsyncWebsocketConsumer):
+    recheck_seconds = 30
+
+    async def connect(self):
+        publisher.register_server_loop(asyncio.get_running_loop())
+        self.groups_joined = []
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        roles = await database_sync_to_async(roles_of)(user)
+        if roles & set(CONSOLE_ROLES):
+            self.agency_id = None
+            groups = [CONSOLE_GROUP]
+        elif Role.OPD_STAFF in roles and user.agency_id:
+            self.agency_id = user.agency_id
+            groups = [agency_group(user.agency_id)]
+        else:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        self.session_key = self.scope["session"].session_key
+        groups.append(user_group(user.pk))
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = groups
+        await self.accept()
+        role = next((r for r in Role if r in roles), None)
+        await self.send_json({"type": "hello", "role": role, "last_id": await _last_event_id()})
+        self.recheck = asyncio.get_running_loop().create_task(self._recheck_access())
+
+    async def disconnect(self, code):
+        if getattr(self, "recheck", None):
+            self.recheck.cancel()
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _recheck_access(self):
+        """A console whose session ended or whose role was removed is disconnected."""
+        try:
+            while True:
+                await asyncio.sleep(self.recheck_seconds)
+                if not await self._still_allowed():
+                    await self.close(code=CLOSE_FORBIDDEN)
+                    return
+        except asyncio.CancelledError:
+            pass
+
+    async def _still_allowed(self):
+        user, roles = await _session_user(self.session_key)
+        if not user.is_authenticated or user.pk != self.user.pk:
+            return False
+        if self.agency_id is None:
+            return bool(roles & set(CONSOLE_ROLES))
+        return Role.OPD_STAFF in roles and user.agency_id == self.agency_id
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            await self.send_json({"type": "error", "detail": "malformed JSON"})
+            return
+        if not isinstance(message, dict):
+            await self.send_json({"type": "error", "detail": "expected a JSON object"})
+            return
+        if message.get("type") == "resume":
+            await self._resume(message.get("last_id"))
+        elif message.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_json({"type": "error", "detail": "unknown message type"})
+
+    async def _resume(self, last_id):
+        if not isinstance(last_id, int) or last_id < 0:
+            await self.send_json({"type": "error", "detail": "last_id must be a non-negative integer"})
+            return
+        rows = await _replay(last_id, self.agency_id)
+        if len(rows) > REPLAY_LIMIT:
+            await self.send_json({"type": "reload"})
+            return
+        for row in rows:
+            await self.send_json(
+                {
+                    "type": "event",
+                    "id": row["id"],
+                    "kind": row["kind"],
+                    "incident": row["incident_id"],
+                    "at": row["created_at"].isoformat(),
+                    "actor": row["payload"].get("actor_name"),
+                    "data": row["payload"],
+                    "replayed": True,
+                }
+            )
+        await self.send_json({"type": "resumed", "last_id": rows[-1]["id"] if rows else last_id})
+
+    async def event_push(self, message):
+        await self.send_json({**{k: v for k, v in message.items() if k != "type"}, "type": "event"})
+
+    async def session_end(self, message):
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def send_json(self, content):
+        await self.send(text_data=json.dumps(content, default=str, separators=(",", ":")))
