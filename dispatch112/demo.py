@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
 from dispatch112.models import Kelurahan, User
 from dispatch112.roles import Role
@@ -53,6 +54,9 @@ DEMO_LOGINS = [
 ]
 
 
+TELEPHONY_USERNAME = "pbx"
+
+
 def wilayah_file_for(region_code):
     name = WILAYAH_FILES.get(region_code)
     return Path(settings.BASE_DIR) / "data" / "wilayah" / name if name else None
@@ -87,5 +91,11 @@ def seed_core():
             user.save()
         user.groups.add(Group.objects.get(name=login.role))
     seed_categories_and_posts()
+    pbx, _ = User.objects.get_or_create(username=TELEPHONY_USERNAME, defaults={"first_name": "PBX 112"})
+    pbx.set_unusable_password()
+    pbx.save()
+    pbx.groups.add(Group.objects.get(name=Role.TELEPHONY))
+    token, _ = Token.objects.get_or_create(user=pbx)
+    report.append(f"Telephony (PBX) API token for user {TELEPHONY_USERNAME}: {token.key}")
     report.append(f"{Agency.objects.count()} agencies, {User.objects.count()} users")
     return report

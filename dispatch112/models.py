@@ -30,6 +30,7 @@ class User(AbstractUser):
             ("use_supervisor_console", _("Can use the supervisor map, CCTV wall and dashboards")),
             ("use_admin_pages", _("Can manage reference data, rosters and users")),
             ("use_opd_console", _("Can use the OPD (agency) console")),
+            ("post_telephony_events", _("Can post telephony events (PBX / call-center system)")),
         ]
 
     def __str__(self):

@@ -18,6 +18,8 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     OPERATOR = "operator", _("Operator")
     OPD_STAFF = "opd_staff", _("OPD staff")
+    # A machine account (the PBX or call-center system), not a person; it has no console.
+    TELEPHONY = "telephony", _("Telephony system")
 
 
 # The permissions each role's group carries (app_label.codename).
@@ -30,6 +32,7 @@ ROLE_PERMISSIONS = {
         "dispatch112.use_admin_pages",
     ],
     Role.OPD_STAFF: ["dispatch112.use_opd_console"],
+    Role.TELEPHONY: ["dispatch112.post_telephony_events"],
 }
 
 # Roles that see every incident (the `console` audience); OPD staff see their agency only.
@@ -66,7 +69,7 @@ def has_role(user, *roles):
 
 def landing_url(user):
     role = role_of(user)
-    if role is None:
+    if role is None or role not in LANDING_URL_NAMES:
         return None
     return reverse(LANDING_URL_NAMES[role])
 

@@ -7,8 +7,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -492,3 +493,32 @@ class KelurahanViewSet(viewsets.ReadOnlyModelViewSet):
         if text:
             queryset = queryset.filter(Q(name__icontains=text) | Q(code__startswith=text) | Q(kecamatan__name__icontains=text))
         return queryset
+
+
+class TelephonyIncomingInput(serializers.Serializer):
+    caller_number = serializers.CharField(allow_blank=True, max_length=32, help_text=gettext_lazy("As the PBX sends it; empty for a phone without SIM."))
+    line = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
+class TelephonyIncomingView(APIView):
+    """For the PBX / call-center system (token of a user in the `telephony` group): a call is ringing."""
+
+    permission_classes = [HasRole.of(Role.TELEPHONY)]
+
+    @extend_schema(request=TelephonyIncomingInput, responses={201: dict})
+    def post(self, request, *args, **kwargs):
+        data = _validated(TelephonyIncomingInput, request)
+        event = services.call_ringing(by=request.user, caller_number=data["caller_number"], line=data.get("line", ""))
+        return Response({"ring_id": event.pk, **{k: v for k, v in event.payload.items() if k != "actor_name"}}, status=status.HTTP_201_CREATED)
+
+
+class RingTakeView(APIView):
+    """An operator takes a ringing call; the banner leaves the other consoles."""
+
+    permission_classes = [ConsoleOnly]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, ring_id, *args, **kwargs):
+        ring = get_object_or_404(Event, pk=ring_id, kind="call.ringing")
+        services.ring_take(ring=ring, by=request.user)
+        return Response({"ring_id": ring.pk, "caller_number": ring.payload.get("caller_number")})

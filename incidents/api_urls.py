@@ -11,4 +11,8 @@ router.register("agencies", api.AgencyViewSet, basename="agency")
 router.register("categories", api.CategoryViewSet, basename="category")
 router.register("kelurahan", api.KelurahanViewSet, basename="kelurahan")
 
-urlpatterns = [path("overdue/", api.OverdueView.as_view(), name="overdue")] + router.urls
+urlpatterns = [
+    path("overdue/", api.OverdueView.as_view(), name="overdue"),
+    path("telephony/incoming/", api.TelephonyIncomingView.as_view(), name="telephony-incoming"),
+    path("telephony/rings/<int:ring_id>/take/", api.RingTakeView.as_view(), name="telephony-ring-take"),
+] + router.urls

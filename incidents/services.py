@@ -539,3 +539,45 @@ def escalate_overdue_assignments(*, now=None):
             )
             escalated += 1
     return escalated
+
+
+# --- telephony ------------------------------------------------------------------------------------
+
+
+def call_ringing(*, by, caller_number, line=""):
+    """A call is ringing at the PBX: put a banner on the operator consoles. Returns the Event.
+
+    A number the PBX sends that is not a valid Indonesian number still rings (as typed): an
+    emergency line never drops a call over formatting.
+    """
+    raw = clean_text(caller_number, field="caller_number", max_length=32)
+    try:
+        number, valid = normalise_phone(raw), True
+    except ValidationError:
+        number, valid = raw, False
+    line = clean_text(line, field="line", max_length=40)
+    with transaction.atomic():
+        return events.record(
+            kind="call.ringing",
+            audience=events.AUDIENCE_CONSOLE,
+            actor=by,
+            payload={"caller_number": number, "number_valid": valid, "line": line, "actor_name": str(by)},
+        )
+
+
+@transaction.atomic
+def ring_take(*, ring, by):
+    """An operator takes a ringing call: the other consoles drop its banner."""
+    from dispatch112.models import Event
+
+    ring = Event.objects.select_for_update().get(pk=ring.pk)
+    if ring.kind != "call.ringing":
+        raise ValidationError({"ring": _("This is not a ringing call.")})
+    if Event.objects.filter(kind="call.taken", payload__ring_id=ring.pk).exists():
+        raise TransitionNotAllowed(_("Another operator has already taken this call."))
+    return events.record(
+        kind="call.taken",
+        audience=events.AUDIENCE_CONSOLE,
+        actor=by,
+        payload={"ring_id": ring.pk, "caller_number": ring.payload.get("caller_number"), "actor_name": str(by)},
+    )

@@ -185,6 +185,41 @@ async function submitIncident() {
   return result;
 }
 
+// Calls ringing at the PBX (pushed as call.ringing); Alt+C takes the oldest one.
+const rings = new Map();
+const ringingBox = document.getElementById("ringing");
+
+function renderRings() {
+  const waiting = [...rings.values()].sort((a, b) => a.id - b.id);
+  ringingBox.hidden = waiting.length === 0;
+  ringingBox.replaceChildren(...waiting.map((ring) => el("button", { type: "button", class: "ring", onclick: () => takeRing(ring.id) },
+    "📞 ", el("strong", {}, ring.data.caller_number || gettext("no number (no SIM card?)")),
+    ring.data.line ? ` · ${gettext("line")} ${ring.data.line}` : "", ` · ${witaTime(ring.at)} · `, el("kbd", {}, "Alt+C"), ` ${gettext("take")}`)));
+}
+
+export function onRingEvent(event) {
+  if (event.kind === "call.ringing") {
+    if (Date.now() - new Date(event.at).getTime() < 120000) rings.set(event.id, event);
+  } else if (event.kind === "call.taken") rings.delete(event.data.ring_id);
+  renderRings();
+}
+
+export async function takeRing(id) {
+  const ring = id ? rings.get(id) : [...rings.values()].sort((a, b) => a.id - b.id)[0];
+  if (!ring) return false;
+  const { ok, data } = await post(`/api/v1/telephony/rings/${ring.id}/take/`, {});
+  rings.delete(ring.id);
+  renderRings();
+  if (!ok) { banner.textContent = data.detail; banner.className = "form-banner error"; banner.hidden = false; return true; }
+  reset();
+  number.value = ring.data.caller_number || "";
+  receivedAt = ring.at;
+  loadHistory();
+  document.getElementById("caller_name").focus();
+  return true;
+}
+setInterval(() => { for (const [id, ring] of rings) if (Date.now() - new Date(ring.at).getTime() > 120000) rings.delete(id); renderRings(); }, 10000);
+
 export function reset() {
   form.querySelectorAll("input, textarea").forEach((input) => { input.value = ""; });
   categoryCombo.set(null);

@@ -2,7 +2,7 @@
 import { get } from "../api.js";
 import { connectLive } from "../live.js";
 import { closeIncident, dispatchChecked, focusAgencies, focusNote, resolve } from "./detail.js";
-import { closeAs, linkTo, reset } from "./intake.js";
+import { closeAs, linkTo, onRingEvent, reset, takeRing } from "./intake.js";
 import { focusQueue, moveSelection } from "./queue.js";
 import { applyIncident, replaceAll, store } from "./store.js";
 
@@ -18,7 +18,7 @@ export async function loadQueue() {
 }
 
 const ALT_KEYS = {
-  c: () => { reset(); number.focus(); },
+  c: async () => { if (!(await takeRing())) { reset(); number.focus(); } },
   p: () => closeAs("prank"),
   s: () => closeAs("silent"),
   i: () => closeAs("info"),
@@ -55,7 +55,10 @@ window.dispatch112 = { loadQueue, live: false };
 loadQueue().then((startId) => {
   window.dispatch112.stream = connectLive({
     startId,
-    onEvent: (event) => { if (event.data && event.data.incident) applyIncident(event.data.incident); },
+    onEvent: (event) => {
+      if (event.data && event.data.incident) applyIncident(event.data.incident);
+      if (event.kind === "call.ringing" || event.kind === "call.taken") onRingEvent(event);
+    },
     onReload: loadQueue,
     onState: (state) => { window.dispatch112.live = state === "live"; },
   });
