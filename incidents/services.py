@@ -279,7 +279,7 @@ def call_link(*, call, incident, by):
         "incident.call_linked",
         incident=incident,
         by=by,
-        call={"id": call.pk, "caller_masked": mask_phone(call.caller_number), "caller_name": call.caller_name},
+        call={"id": call.pk, "caller_masked": mask_phone(call.caller_number)},
     )
     return incident
 
@@ -301,6 +301,8 @@ def incident_update(*, incident, by, version, changes):
     for field, limit in limits.items():
         if field in changes:
             changes[field] = clean_text(changes[field], field=field, max_length=limit)
+    if "category" in changes and (changes["category"] is None or not changes["category"].active):
+        raise ValidationError({"category": _("Choose an active category.")})
     if "priority" in changes and changes["priority"] not in (1, 2, 3, 4):
         raise ValidationError({"priority": _("Priority must be 1 to 4.")})
     latitude = changes.get("latitude", incident.latitude)
@@ -349,6 +351,8 @@ def incident_dispatch(*, incident, agencies, by, posts=None, version=None):
     if not agencies:
         raise ValidationError({"agencies": _("Choose at least one agency.")})
     posts = posts or {}
+    if len({agency.pk for agency in agencies}) != len(agencies):
+        raise ValidationError({"agencies": _("Each agency can be chosen only once.")})
     already = set(incident.assignments.values_list("agency_id", flat=True))
     for agency in agencies:
         if not agency.active:
@@ -386,6 +390,9 @@ def incident_dispatch(*, incident, agencies, by, posts=None, version=None):
 @transaction.atomic
 def assignment_transition(*, assignment, to, by, reason=""):
     now = clock.now()
+    if to not in AssignmentStatus.values:
+        raise ValidationError({"status": _("Unknown assignment status “%(value)s”.") % {"value": to}})
+    to = AssignmentStatus(to)
     incident = _lock(assignment.incident)
     assignment = Assignment.objects.select_for_update().select_related("agency", "post").get(pk=assignment.pk)
     if not incident.is_active:
