@@ -9,7 +9,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from dispatch112.models import Kelurahan, User
-from dispatch112.roles import Role
+from dispatch112.roles import Role, ensure_role_groups
 from dispatch112.wilayah import import_wilayah_csv
 from incidents.demo import seed_categories_and_posts
 from incidents.models import Agency, AgencyKind
@@ -65,6 +65,7 @@ def wilayah_file_for(region_code):
 @transaction.atomic
 def seed_core():
     report = []
+    ensure_role_groups()
     if not Kelurahan.objects.filter(kecamatan__region__code=settings.REGION_CODE).exists():
         path = wilayah_file_for(settings.REGION_CODE)
         if path is None:

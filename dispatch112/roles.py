@@ -46,6 +46,18 @@ LANDING_URL_NAMES = {
 }
 
 
+def ensure_role_groups():
+    """Create any missing role group and give it its permissions (the migrations do the same;
+    this also repairs a database whose groups were deleted, e.g. by a test flush)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        for name in names:
+            app_label, codename = name.split(".")
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
 def roles_of(user):
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
