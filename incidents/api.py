@@ -181,7 +181,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return IncidentSerializer(Incident.objects.with_related().get(pk=incident.pk)).data
 
     def _detail_response(self, incident, status_code=status.HTTP_200_OK):
-        incident = Incident.objects.with_related().get(pk=incident.pk)
+        incident = get_object_or_404(Incident.objects.with_related(), pk=incident.pk)
         scope = agency_scope(self.request.user)
         data = IncidentDetailSerializer(incident, context={"agency_id": scope, "mask_callers": scope is not None}).data
         response = Response(data, status=status_code)

@@ -19,6 +19,8 @@ let candidates = [];
 let idempotencyKey = newKey();
 let receivedAt = null;
 let submitting = false;
+let lastField = null;
+form.addEventListener("focusin", (event) => { if (event.target.matches("input, select, textarea")) lastField = event.target; });
 
 const categoryCombo = new Combobox(document.getElementById("category-combo"), {
   items: config.categories,
@@ -61,7 +63,8 @@ function setupMap() {
   map = L.map("intake-map", { zoomControl: true, attributionControl: true, keyboard: false });
   map.fitBounds([[south, west], [north, east]]);
   L.tileLayer(config.map.tiles.url, { attribution: config.map.tiles.attribution, maxZoom: config.map.tiles.maxZoom }).addTo(map);
-  map.on("click", (event) => setPoint(event.latlng.lat, event.latlng.lng));
+  // The map click is the one mouse step: give the keyboard back to the field the operator was in.
+  map.on("click", (event) => { setPoint(event.latlng.lat, event.latlng.lng); (lastField || number).focus(); });
 }
 
 export function setPoint(lat, lon) {

@@ -1,0 +1,182 @@
+"""The operator console and the OPD console in a real browser: log and dispatch a call with the
+keyboard, link a duplicate, close a prank in one keystroke, acknowledge on a phone."""
+
+import time
+
+import pytest
+
+from incidents.models import Assignment, AssignmentStatus, Call, CallOutcome, Incident
+
+pytestmark = pytest.mark.browser
+MAX_KEYSTROKES = 30
+TILES = "**/tile.openstreetmap.org/**"
+
+
+class Keyboard:
+    """Presses keys and counts every keystroke that is not typed text."""
+
+    def __init__(self, page):
+        self.page = page
+        self.count = 0
+
+    def type(self, text):
+        self.page.keyboard.type(text)
+
+    def press(self, key):
+        self.count += 1
+        self.page.keyboard.press(key)
+
+
+def login(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", f"{username}-112-demo")
+    page.click("button.primary")
+
+
+def open_console(page, live_server):
+    page.route(TILES, lambda route: route.abort())
+    login(page, live_server, "operator")
+    page.goto(f"{live_server.url}/console/")
+    page.wait_for_selector("#queue-body", state="attached")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'caller_number'")
+
+
+def click_map_near_centre(page, dx=0, dy=0):
+    box = page.locator("#intake-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
+
+
+def log_fire_call(page, keys, number, kelurahan="sidodadi"):
+    keys.type(number)
+    keys.press("Tab")
+    keys.type("Pak Andi")
+    keys.press("Tab")
+    keys.type("k")  # kebakaran's quick key
+    keys.press("Enter")
+    keys.press("Tab")  # priority stays at the category's default
+    keys.press("Tab")
+    keys.type(kelurahan)
+    keys.press("Enter")
+    keys.press("Tab")
+    keys.type("Jl. Pahlawan No. 12")
+    click_map_near_centre(page)
+
+
+def test_operator_logs_and_dispatches_a_fire_call_with_the_keyboard(demo, live_server, page, screenshot):
+    open_console(page, live_server)
+    keys = Keyboard(page)
+    started = time.monotonic()
+
+    log_fire_call(page, keys, "081234567890")
+    assert page.evaluate("document.activeElement.id") == "address", "the map click must give the keyboard back"
+    keys.press("Enter")
+    page.wait_for_selector(".detail-ref")
+    keys.press("Alt+D")
+    page.wait_for_function("document.querySelector('#detail-body .assignments') !== null")
+    elapsed = time.monotonic() - started
+
+    incident = Incident.objects.get()
+    assert incident.category.code == "kebakaran"
+    assert incident.kelurahan.name == "Sidodadi"
+    assert incident.latitude is not None
+    assert Assignment.objects.filter(incident=incident, agency__code="damkar").exists()
+    assert incident.calls.get().caller_number == "+6281234567890"
+    assert keys.count <= MAX_KEYSTROKES, f"{keys.count} keystrokes beyond the typed text"
+    print(f"\nfire call logged and dispatched with {keys.count} keystrokes in {elapsed:.2f} s")
+    screenshot("operator-console-light")
+    page.emulate_media(color_scheme="dark")
+    screenshot("operator-console-dark")
+
+
+def test_a_second_call_about_the_same_fire_is_linked_with_one_key(demo, live_server, page):
+    open_console(page, live_server)
+    keys = Keyboard(page)
+    log_fire_call(page, keys, "081234567890")
+    keys.press("Enter")
+    page.wait_for_selector(".detail-ref")
+
+    log_fire_call(page, keys, "081298765432")
+    page.wait_for_selector("#duplicates button.dup")
+    keys.count = 0
+    keys.press("Alt+1")
+    page.wait_for_function("document.querySelector('#intake-banner').textContent.includes('ditautkan')")
+
+    incident = Incident.objects.get()
+    assert incident.call_count == 2
+    assert Call.objects.filter(incident=incident, outcome=CallOutcome.DUPLICATE, caller_number="+6281298765432").exists()
+    assert keys.count == 1
+
+
+def test_a_prank_call_is_closed_in_one_keystroke_after_the_number(demo, live_server, page):
+    open_console(page, live_server)
+    keys = Keyboard(page)
+    keys.type("081355550000")
+    keys.press("Alt+P")
+    page.wait_for_function("document.querySelector('#intake-banner').className.includes('ok')")
+
+    call = Call.objects.get()
+    assert (call.outcome, call.caller_number, call.incident) == (CallOutcome.PRANK, "+6281355550000", None)
+    assert keys.count == 1
+    assert page.input_value("#caller_number") == "", "the form is ready for the next call"
+
+
+def test_a_malformed_submission_shows_the_field_errors_and_creates_nothing(demo, live_server, page):
+    open_console(page, live_server)
+    page.keyboard.type("08-12ab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.type("k")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    error = page.locator('[data-error-for="caller_number"]')
+    error.wait_for(state="visible")
+    assert "nomor telepon" in error.text_content()
+    assert Call.objects.count() == 0 and Incident.objects.count() == 0
+
+    page.fill("#caller_number", "")
+    page.locator("#category_input").fill("")
+    page.focus("#address")
+    page.keyboard.press("Enter")
+    assert page.locator('[data-error-for="category"]').text_content().strip() != ""
+    assert Incident.objects.count() == 0
+
+
+def test_damkar_acknowledges_on_a_phone_and_bpbd_never_sees_it(demo, live_server, browser):
+    from dispatch112.models import User
+    from incidents import services
+    from incidents.models import Agency, IncidentCategory
+
+    operator = User.objects.get(username="operator")
+    call = services.call_log(
+        by=operator,
+        outcome="emergency",
+        caller_number="081234567890",
+        new_incident=services.IncidentInput(category=IncidentCategory.objects.get(code="kebakaran"), address="Jl. Juanda"),
+    )
+    services.incident_dispatch(incident=call.incident, agencies=[Agency.objects.get(code="damkar")], by=operator)
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID", is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    login(page, live_server, "damkar")
+    page.goto(f"{live_server.url}/opd/")
+    card = page.locator(f'.opd-card[data-id="{call.incident_id}"]')
+    card.wait_for()
+    assert "•" in page.content() or "0812" not in card.text_content()
+    button = card.locator("button.go")
+    box = button.bounding_box()
+    assert box["height"] >= 44, "touch targets must be large enough for a thumb"
+    button.tap()
+    page.wait_for_function("document.querySelector('#opd-banner').className.includes('ok')")
+    assert Assignment.objects.get(incident=call.incident).status == AssignmentStatus.ACKNOWLEDGED
+    page.screenshot(path="test-artifacts/opd-console-phone.png")
+    phone.close()
+
+    other = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
+    page = other.new_page()
+    login(page, live_server, "bpbd")
+    page.goto(f"{live_server.url}/opd/")
+    page.wait_for_selector("#opd-empty", state="visible")
+    assert page.locator(".opd-card").count() == 0
+    assert call.incident.reference not in page.content()
+    other.close()
