@@ -1,0 +1,68 @@
+"""Starting and stopping a Dispatch112 server for a benchmark, on 127.0.0.1 only."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def machine():
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"cores": os.cpu_count(), "cpu": cpu}
+
+
+@contextlib.contextmanager
+def running_server(*, env_extra=None, seed_args=("--no-history",)):
+    """A migrated, seeded server in a temporary folder. Uses DATABASE_URL/REDIS_URL if set
+    (the database must be one the benchmark may write to); otherwise the embedded default."""
+    with tempfile.TemporaryDirectory(prefix="d112-bench-") as var_dir:
+        env = {**os.environ, "DISPATCH112_VAR_DIR": var_dir, **(env_extra or {})}
+        if env.get("DATABASE_URL") or env.get("REDIS_URL"):
+            env.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
+            env.setdefault("SECURE_SSL_REDIRECT", "false")
+            env.setdefault("SESSION_COOKIE_SECURE", "false")
+            env.setdefault("SECURE_HSTS_SECONDS", "0")
+        manage = [PYTHON, str(ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
+        subprocess.run([*manage, "seed_demo", "--allow-production", *seed_args], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        port = free_port()
+        log = open(Path(var_dir) / "server.log", "w")
+        server = subprocess.Popen([*manage, "serve", "--no-scheduler", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(f"{base}/accounts/login/", timeout=2)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise RuntimeError(f"server did not start: {(Path(var_dir) / 'server.log').read_text()[-2000:]}") from None
+                    time.sleep(0.3)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            log.close()
