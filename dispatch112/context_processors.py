@@ -1,5 +1,5 @@
 from dispatch112.region import current_region
-from dispatch112.roles import LANDING_URL_NAMES, Role, role_of, roles_of
+from dispatch112.roles import CONSOLE_ROLES, LANDING_URL_NAMES, Role, role_of, roles_of
 
 
 def console(request):
@@ -10,7 +10,20 @@ def console(request):
         "region": current_region(),
         "user_role": role_of(user) if user is not None else None,
         "nav": navigation_for(roles),
+        "on_duty": on_duty_for(roles),
     }
+
+
+def on_duty_for(roles):
+    """The header's "on duty now" (shift, people, gaps) for the console roles; read only if the
+    page renders it."""
+    if not roles & set(CONSOLE_ROLES):
+        return None
+    from django.utils.functional import SimpleLazyObject
+
+    from shifts.selectors import header_on_duty
+
+    return SimpleLazyObject(header_on_duty)
 
 
 def navigation_for(roles):
@@ -23,6 +36,8 @@ def navigation_for(roles):
         items.append((LANDING_URL_NAMES[Role.SUPERVISOR], _("Map & CCTV")))
     if Role.ADMIN in roles:
         items.append((LANDING_URL_NAMES[Role.ADMIN], _("Administration")))
+    if roles & {Role.SUPERVISOR, Role.ADMIN}:
+        items.append(("shifts-calendar", _("Shifts")))
     if Role.OPD_STAFF in roles:
         items.append((LANDING_URL_NAMES[Role.OPD_STAFF], _("Agency console")))
     return items

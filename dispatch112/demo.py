@@ -13,6 +13,7 @@ from dispatch112.roles import Role, ensure_role_groups
 from dispatch112.wilayah import import_wilayah_csv
 from incidents.demo import seed_categories_and_posts
 from incidents.models import Agency, AgencyKind
+from shifts.demo import seed_demo_shifts
 
 WILAYAH_FILES = {
     "64.72": "samarinda.csv",
@@ -98,5 +99,6 @@ def seed_core():
     pbx.groups.add(Group.objects.get(name=Role.TELEPHONY))
     token, _ = Token.objects.get_or_create(user=pbx)
     report.append(f"Telephony (PBX) API token for user {TELEPHONY_USERNAME}: {token.key}")
+    report.extend(seed_demo_shifts())
     report.append(f"{Agency.objects.count()} agencies, {User.objects.count()} users")
     return report

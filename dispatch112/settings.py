@@ -285,3 +285,13 @@ CELERY_BEAT_SCHEDULE["escalate-overdue-assignments"] = {
     "task": "incidents.tasks.escalate_overdue_assignments",
     "schedule": env.int("ESCALATION_INTERVAL_SECONDS", 15, minimum=1),
 }
+
+# --- Shifts -------------------------------------------------------------------------------------
+# Shift types (pagi/siang/malam), their times and minimum staffing live in the database (admin).
+SHIFT_MIN_REST_HOURS = env.int("SHIFT_MIN_REST_HOURS", 8, minimum=0, maximum=48)
+# The consoles get one `shift.ending` event this many minutes before each shift ends.
+SHIFT_REMINDER_MINUTES = env.int("SHIFT_REMINDER_MINUTES", 30, minimum=1, maximum=240)
+CELERY_BEAT_SCHEDULE["shift-ending-reminder"] = {
+    "task": "shifts.tasks.remind_shift_ending",
+    "schedule": env.int("SHIFT_REMINDER_CHECK_SECONDS", 60, minimum=10),
+}

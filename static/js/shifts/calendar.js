@@ -1,0 +1,36 @@
+// The roster calendar: "+" in a cell fills the add form with that day and shift; removing a
+// person asks first; the print button prints (the print stylesheet leaves only the grid).
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest(".slot-add");
+    if (add) {
+      var form = document.getElementById("add-form");
+      if (!form) return;
+      form.querySelector("[name='add-date']").value = add.dataset.date;
+      form.querySelector("[name='add-shift_type']").value = add.dataset.shift;
+      var tool = document.getElementById("tool-add");
+      if (tool) tool.open = true;
+      document.querySelectorAll(".slot-selected").forEach(function (cell) { cell.classList.remove("slot-selected"); });
+      add.closest("td").classList.add("slot-selected");
+      var person = form.querySelector("[name='add-user']");
+      person.scrollIntoView({ block: "nearest" });
+      person.focus();
+      return;
+    }
+    var remove = event.target.closest("button.remove");
+    if (remove && remove.dataset.confirm && !window.confirm(remove.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
+  // Open the month where today is, scrolled to today.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (location.hash) return;
+    var today = document.querySelector("tr.is-today");
+    if (today) today.scrollIntoView({ block: "center" });
+  });
+})();
