@@ -33,7 +33,8 @@ def navigation_for(roles):
     if roles & {Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN}:
         items.append((LANDING_URL_NAMES[Role.OPERATOR], _("Operator console")))
     if roles & {Role.SUPERVISOR, Role.ADMIN}:
-        items.append((LANDING_URL_NAMES[Role.SUPERVISOR], _("Map & CCTV")))
+        items.append((LANDING_URL_NAMES[Role.SUPERVISOR], _("Live map")))
+        items.append(("cctv-wall", _("CCTV wall")))
     if Role.ADMIN in roles:
         items.append((LANDING_URL_NAMES[Role.ADMIN], _("Administration")))
     if roles & {Role.SUPERVISOR, Role.ADMIN}:

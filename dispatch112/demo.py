@@ -101,4 +101,7 @@ def seed_core():
     report.append(f"Telephony (PBX) API token for user {TELEPHONY_USERNAME}: {token.key}")
     report.extend(seed_demo_shifts())
     report.append(f"{Agency.objects.count()} agencies, {User.objects.count()} users")
+    from cctv.demo import seed_demo_cameras  # cctv depends on the core, not the reverse
+
+    report.append(seed_demo_cameras())
     return report

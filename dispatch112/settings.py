@@ -286,6 +286,30 @@ CELERY_BEAT_SCHEDULE["escalate-overdue-assignments"] = {
     "schedule": env.int("ESCALATION_INTERVAL_SECONDS", 15, minimum=1),
 }
 
+# --- CCTV ---------------------------------------------------------------------------------------
+# Health checks: every active camera's feed is fetched (HTTP GET; RTSP: an OPTIONS request) this
+# often, with this timeout, this many at once; it goes offline after this many failures in a row.
+CCTV_PROBE_INTERVAL_SECONDS = env.int("CCTV_PROBE_INTERVAL_SECONDS", 60, minimum=5)
+CCTV_PROBE_TIMEOUT_SECONDS = env.int("CCTV_PROBE_TIMEOUT_SECONDS", 4, minimum=1)
+CCTV_PROBE_CONCURRENCY = env.int("CCTV_PROBE_CONCURRENCY", 8, minimum=1, maximum=64)
+CCTV_OFFLINE_AFTER_FAILURES = env.int("CCTV_OFFLINE_AFTER_FAILURES", 2, minimum=1)
+# A camera offline for longer than this is listed for the supervisor.
+CCTV_OFFLINE_ALERT_MINUTES = env.int("CCTV_OFFLINE_ALERT_MINUTES", 10, minimum=1)
+# Cameras shown with an incident: within this radius, nearest first.
+CCTV_NEAREST_RADIUS_METERS = env.int("CCTV_NEAREST_RADIUS_METERS", 1000, minimum=50, maximum=50000)
+# The feed proxy: upstream timeout, largest still frame accepted, how long one MJPEG/HLS viewing
+# may hold a connection before the browser reconnects, and how often wall tiles refresh.
+CCTV_FEED_TIMEOUT_SECONDS = env.int("CCTV_FEED_TIMEOUT_SECONDS", 5, minimum=1)
+CCTV_FEED_MAX_BYTES = env.int("CCTV_FEED_MAX_BYTES", 8 * 1024 * 1024, minimum=65536)
+CCTV_STREAM_MAX_SECONDS = env.int("CCTV_STREAM_MAX_SECONDS", 600, minimum=10)
+CCTV_SNAPSHOT_REFRESH_SECONDS = env.int("CCTV_SNAPSHOT_REFRESH_SECONDS", 3, minimum=1)
+CELERY_BEAT_SCHEDULE["probe-cameras"] = {
+    "task": "cctv.tasks.probe_cameras",
+    "schedule": CCTV_PROBE_INTERVAL_SECONDS,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CameraStatusEnum"] = "cctv.models.CameraStatus"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FeedKindEnum"] = "cctv.models.FeedKind"
+
 # --- Shifts -------------------------------------------------------------------------------------
 # Shift types (pagi/siang/malam), their times and minimum staffing live in the database (admin).
 SHIFT_MIN_REST_HOURS = env.int("SHIFT_MIN_REST_HOURS", 8, minimum=0, maximum=48)

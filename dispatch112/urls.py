@@ -7,7 +7,7 @@ from dispatch112 import views
 
 handler403 = "dispatch112.views.permission_denied"
 
-api_v1 = [path("", include("incidents.api_urls")), path("shifts/", include("shifts.api_urls"))]
+api_v1 = [path("", include("incidents.api_urls")), path("shifts/", include("shifts.api_urls")), path("", include("cctv.api_urls"))]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("manage/", views.ManageHome.as_view(), name="manage-home"),
     path("", include("incidents.urls")),
     path("shifts/", include("shifts.urls")),
+    path("cctv/", include("cctv.urls")),
     path("api/<str:version>/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

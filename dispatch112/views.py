@@ -48,8 +48,26 @@ class RolePage(RoleRequiredMixin, TemplateView):
 
 
 class SupervisorHome(RolePage):
+    """The live map: every active incident and camera, and what is late."""
+
     allowed_roles = (Role.SUPERVISOR, Role.ADMIN)
     template_name = "dispatch112/supervisor_home.html"
+    # NFPA 1225: 90% of emergencies processed from answer to dispatch within 60 s. A new incident
+    # not dispatched after that is marked as waiting on the map.
+    dispatch_target_seconds = 60
+
+    def get_context_data(self, **kwargs):
+        # This page composes the incidents and CCTV apps (both depend on the core, so they are
+        # imported here rather than at the top of the core's module).
+        from cctv.views import cctv_config
+        from incidents.views import console_config
+
+        config = {
+            **console_config(self.request.user),
+            **cctv_config(),
+            "dispatch_target_seconds": self.dispatch_target_seconds,
+        }
+        return super().get_context_data(map_config=config, **kwargs)
 
 
 class ManageHome(RolePage):
