@@ -1,0 +1,84 @@
+"""The queue and the detail cost a constant number of queries, however much there is to show."""
+
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from incidents.services import IncidentInput, call_link, call_log, incident_add_note, incident_dispatch
+from tests.incidents.api.support import CITY_CENTRE, PALARAN
+
+# A handful: session, user, roles, count, page, assignments. Far below one per incident.
+SMALL = 10
+
+
+def add_incidents(world, n):
+    """n incidents across the city, each dispatched to two agencies (through the services)."""
+    operator = world.users["operator"]
+    agencies = [world.agencies["damkar"], world.agencies["psc119"]]
+    for i in range(n):
+        latitude, longitude = CITY_CENTRE if i % 2 else PALARAN
+        call = call_log(
+            by=operator,
+            outcome="emergency",
+            caller_number=f"0812{i:08d}",
+            new_incident=IncidentInput(
+                category=world.categories["kebakaran"], latitude=Decimal(str(latitude)), longitude=Decimal(str(longitude)), address=f"Jl. Uji {i}"
+            ),
+        )
+        incident_dispatch(incident=call.incident, agencies=agencies, by=operator)
+
+
+def queries(client, url, **params):
+    client.get(url, params)  # warm: nothing one-off is counted
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(captured), response.json()
+
+
+def test_active_queue_queries_do_not_grow_with_incidents(world, operator):
+    add_incidents(world, 10)
+    with_10, body = queries(operator, "/api/v1/incidents/", status="active")
+    assert body["count"] == 10
+    add_incidents(world, 40)
+    with_50, body = queries(operator, "/api/v1/incidents/", status="active")
+    assert body["count"] == 50 and len(body["results"]) == 50
+    assert all(len(row["assignments"]) == 2 and row["kelurahan"]["kecamatan"] for row in body["results"])
+    assert with_50 == with_10
+    assert with_50 <= SMALL
+
+
+def test_opd_queue_and_assignment_list_queries_do_not_grow(world, client_for):
+    damkar = client_for("damkar")
+    add_incidents(world, 10)
+    incidents_10, _ = queries(damkar, "/api/v1/incidents/", status="active")
+    assignments_10, _ = queries(damkar, "/api/v1/assignments/")
+    add_incidents(world, 40)
+    incidents_50, body = queries(damkar, "/api/v1/incidents/", status="active")
+    assignments_50, assignments = queries(damkar, "/api/v1/assignments/")
+    assert body["count"] == 50 and assignments["count"] == 50
+    assert (incidents_50, assignments_50) == (incidents_10, assignments_10)
+    assert incidents_50 <= SMALL and assignments_50 <= SMALL
+
+
+def test_detail_queries_do_not_grow_with_calls_and_events(world, operator, client_for):
+    add_incidents(world, 1)
+    incident = world.users["operator"].calls.get().incident
+    url = f"/api/v1/incidents/{incident.pk}/"
+    small, body = queries(operator, url)
+    small_opd, _ = queries(client_for("damkar"), url)
+    assert len(body["calls"]) == 1
+
+    for i in range(6):
+        call = call_log(by=world.users["operator2"], outcome="info", caller_number=f"0813{i:08d}", caller_name=f"Saksi {i}")
+        call_link(call=call, incident=incident, by=world.users["operator2"])
+        incident_add_note(incident=incident, by=world.users["damkar"], text=f"Laporan lapangan {i}")
+    incident_dispatch(incident=incident, agencies=[world.agencies["polresta"], world.agencies["bpbd"]], by=world.users["operator"])
+
+    large, body = queries(operator, url)
+    large_opd, _ = queries(client_for("damkar"), url)
+    assert len(body["calls"]) == 7 and len(body["assignments"]) == 4 and len(body["timeline"]) >= 19
+    assert {c["operator"] for c in body["calls"]} == {"Budi Operator", "Rina Operator"}
+    assert (large, large_opd) == (small, small_opd)
+    assert large <= SMALL + 2
