@@ -272,3 +272,12 @@ def test_bad_input_in_a_call_leaves_no_half_logged_call(world, operator):
     assert response.status_code == 400
     assert counts() == before
     assert not Call.objects.exists()
+
+
+def test_same_agency_twice_in_one_dispatch_is_400(world, operator):
+    incident_id = log_emergency(operator, world.categories["kebakaran"])
+    damkar = world.agencies["damkar"].pk
+    before = counts()
+    response = operator.post(f"/api/v1/incidents/{incident_id}/dispatch/", {"agencies": [damkar, damkar]}, format="json")
+    assert_error(response, 400, field="agencies", code="invalid")
+    assert counts() == before

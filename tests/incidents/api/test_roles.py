@@ -252,3 +252,18 @@ def test_user_without_a_role_is_refused(world, db):
     assert_error(client.get("/api/v1/incidents/"), 403)
     assert_error(client.get("/api/v1/agencies/"), 403)
     assert_error(client.post("/api/v1/calls/", {"outcome": "prank"}, format="json"), 403)
+
+
+def test_opd_staff_do_not_see_a_linked_callers_name_or_number(world, operator, client_for):
+    incident = log_emergency(operator, world.categories["kebakaran"])
+    dispatch(operator, incident, world.agencies["damkar"])
+    call = operator.post("/api/v1/calls/", {"outcome": "info", "caller_number": "0813-5000-1111", "caller_name": "Bu Ani Lestari"}, format="json").json()
+    linked = operator.post(f"/api/v1/incidents/{incident}/link-call/", {"call": call["id"]}, format="json")
+    assert linked.status_code == 200
+    assert "Bu Ani Lestari" in linked.content.decode()  # operators see who called
+
+    response = client_for("damkar").get(f"/api/v1/incidents/{incident}/")
+    assert "incident.call_linked" in [e["kind"] for e in response.json()["timeline"]]
+    raw = response.content.decode()
+    assert "Bu Ani Lestari" not in raw and "+6281350001111" not in raw
+    assert "+62813•••••111" in raw
