@@ -31,7 +31,7 @@ def machine():
 
 
 @contextlib.contextmanager
-def running_server(*, env_extra=None, seed_args=("--no-history",)):
+def running_server(*, env_extra=None, seed_args=("--no-history",), prepare=None):
     """A migrated, seeded server in a temporary folder. Uses DATABASE_URL/REDIS_URL if set
     (the database must be one the benchmark may write to); otherwise the embedded default."""
     with tempfile.TemporaryDirectory(prefix="d112-bench-") as var_dir:
@@ -44,6 +44,9 @@ def running_server(*, env_extra=None, seed_args=("--no-history",)):
         manage = [PYTHON, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
         subprocess.run([*manage, "seed_demo", "--allow-production", *seed_args], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        if prepare:
+            # Python run inside the project (manage.py shell) before the server starts.
+            subprocess.run([*manage, "shell", "-c", prepare], env=env, check=True, cwd=ROOT)
         port = free_port()
         log = open(Path(var_dir) / "server.log", "w")
         server = subprocess.Popen([*manage, "serve", "--no-scheduler", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)

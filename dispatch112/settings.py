@@ -4,6 +4,8 @@ Nothing set → the embedded default (SQLite, in-memory channel layer, eager Cel
 local-memory cache). DATABASE_URL and REDIS_URL switch on PostgreSQL and Redis. See README.md.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -116,6 +118,10 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # The test database is a file, not SQLite's in-memory default, so that the live tests
+            # (tests/live) can run daphne as a subprocess on it. One file per test run (the pid):
+            # two runs at once must not share it.
+            "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"dispatch112-test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -132,7 +138,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20000}}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     # No broker server: tasks run eagerly in the calling process, and the periodic schedule runs
     # in-process (see `manage.py serve`). The in-memory transport only satisfies beat's connection.

@@ -31,6 +31,7 @@ from incidents.models import (
     IncidentStatus,
 )
 from incidents.phone import normalise_phone
+from incidents.snapshots import incident_snapshots
 from incidents.serializers import (
     AdvanceInput,
     AgencySerializer,
@@ -173,7 +174,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         # Read the newest event id before the list: a console that resumes its live stream from it
         # gets every change made while the list was being read (and drops what it already has).
         last_event_id = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        response = super().list(request, *args, **kwargs)
+        queryset = self.get_queryset()
+        page = self.paginate_queryset(queryset.values_list("id", "version"))
+        pairs = page if page is not None else list(queryset.values_list("id", "version"))
+        data = incident_snapshots(pairs, queryset=Incident.objects.with_related())
+        response = self.get_paginated_response(data) if page is not None else Response(data)
         response["X-Last-Event-Id"] = str(last_event_id)
         return response
 

@@ -141,7 +141,7 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(status__in=ACTIVE_STATUSES)
 
     def with_related(self):
-        return self.select_related("category", "kelurahan__kecamatan", "created_by").prefetch_related(
+        return self.select_related("category", "kelurahan__kecamatan").prefetch_related(
             models.Prefetch("assignments", queryset=Assignment.objects.select_related("agency", "post").order_by("id"))
         )
 

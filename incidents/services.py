@@ -534,7 +534,8 @@ def escalate_overdue_assignments(*, now=None):
                 continue
             assignment.escalated_at = now
             assignment.save(update_fields=["escalated_at"])
-            incident = assignment.incident
+            incident = _lock(assignment.incident)
+            _save(incident)  # the snapshot changed (escalated_at): a new version, for caches and consoles
             _event(
                 "assignment.overdue",
                 incident=incident,

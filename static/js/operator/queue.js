@@ -66,11 +66,34 @@ function row(incident) {
     el("div", { class: "cell-sub ref" }, incident.reference.replace(/^112-[A-Z]+-/, ""))));
 }
 
+// Rows are rebuilt only when their incident changed: a pushed event re-renders one row, not 500.
+const rowCache = new Map();
+
 function render() {
-  const rows = sortedVisible();
-  body.replaceChildren(...rows.map(row));
-  empty.hidden = rows.length > 0;
-  count.textContent = rows.length;
+  const incidents = sortedVisible();
+  const nodes = incidents.map((incident) => {
+    const key = `${incident.version}|${incident.id === store.selectedId}|${incidentOverdue(incident)}`;
+    let cached = rowCache.get(incident.id);
+    if (!cached || cached.key !== key) {
+      cached = { key, tr: row(incident), incident };
+      rowCache.set(incident.id, cached);
+    }
+    return cached.tr;
+  });
+  for (const id of rowCache.keys()) if (!store.incidents.has(id)) rowCache.delete(id);
+  const current = body.children;
+  const same = current.length === nodes.length && nodes.every((node, index) => current[index] === node);
+  if (!same) body.replaceChildren(...nodes);
+  empty.hidden = nodes.length > 0;
+  count.textContent = nodes.length;
+}
+
+function refreshAges() {
+  for (const { tr, incident } of rowCache.values()) {
+    const cell = tr.querySelector(".age .cell-main");
+    if (cell && cell.firstChild) cell.firstChild.textContent = elapsed(incident.created_at);
+  }
+  render();
 }
 
 export function moveSelection(step) {
@@ -89,4 +112,4 @@ export function focusQueue() {
 
 fillFilters();
 subscribe(render);
-setInterval(() => render(store), 15000); // ages and overdue marks move with time
+setInterval(refreshAges, 15000); // ages and overdue marks move with time
