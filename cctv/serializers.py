@@ -2,6 +2,8 @@
 schema) and the inputs of the write actions."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cctv.models import Camera, CameraStatus, Direction, FeedKind, WallLayout
@@ -52,6 +54,7 @@ class CameraSerializer(serializers.ModelSerializer):
         return data
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class RegionKelurahanField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return region_kelurahan()  # read per request: the region is configuration

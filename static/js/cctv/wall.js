@@ -90,7 +90,7 @@ function openLarge(camera) {
   state.large = tile;
   const c = camera;
   $("large-tile").replaceChildren(tile.element);
-  $("large-info").replaceChildren(
+  $("large-info").replaceChildren(...[
     el("h2", {}, c.name),
     el("dl", { class: "facts" },
       el("dt", {}, gettext("Code")), el("dd", {}, c.code),
@@ -101,7 +101,7 @@ function openLarge(camera) {
       el("dt", {}, gettext("Status")), el("dd", {}, `${config.camera_statuses[c.status]}${c.status_changed_at ? ` · ${elapsed(c.status_changed_at)}` : ""}`),
       c.last_error ? [el("dt", {}, gettext("Last error")), el("dd", {}, c.last_error)] : null),
     c.status === "offline" ? el("button", { type: "button", class: "secondary", onclick: () => tile.tryNow() }, gettext("Try to show it now")) : null,
-    el("p", {}, el("a", { href: `/cctv/cameras/${c.id}/`, target: "_blank" }, `${gettext("Open in its own window")} ↗`)));
+    el("p", {}, el("a", { href: `/cctv/cameras/${c.id}/`, target: "_blank" }, `${gettext("Open in its own window")} ↗`))].filter(Boolean));
   overlay.hidden = false;
   tile.start();
   $("large-close").focus();

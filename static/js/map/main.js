@@ -199,7 +199,16 @@ buildKelurahanLayer();
 toggleLayers();
 subscribe(render);
 window.dispatch112map = { reload, store, live: false, map };
+// The first view: everything active, close enough to tell markers apart (the region's bounds
+// reach far into the countryside, where little happens).
+function fitToContent() {
+  let points = [...store.incidents.values()].map(incidentPosition).filter(Boolean).map((p) => p.at);
+  if (!points.length) points = [...store.cameras.values()].map(point).filter(Boolean);
+  if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.15), { maxZoom: 15 });
+}
+
 reload().then((startId) => {
+  fitToContent();
   window.dispatch112map.stream = connectLive({
     startId,
     onEvent,

@@ -200,7 +200,7 @@ export function renderDetail() {
       el("td", {}, config.assignment_statuses[a.status]),
       el("td", { class: "age" }, a.acknowledged_at ? witaTime(a.acknowledged_at) : interpolate(gettext("%s since notified"), [elapsed(a.notified_at)])));
   });
-  pane.replaceChildren(
+  pane.replaceChildren(...[
     el("header", { class: "detail-head" },
       el("span", { class: `prio p${incident.priority}` }, `P${incident.priority}`),
       el("span", { class: `status s-${incident.status}` }, config.statuses[incident.status]),
@@ -219,7 +219,7 @@ export function renderDetail() {
     incident.assignments.length
       ? el("table", { class: "assignments" }, el("tbody", {}, assignments))
       : el("p", { class: "muted small" }, gettext("no agency yet")),
-    renderNearby(incident));
+    renderNearby(incident)].filter(Boolean));
   loadNearby(incident);
 }
 
