@@ -174,6 +174,15 @@ class Staffing:
                 )
         return phrases
 
+    def short_gaps(self):
+        """The same, short enough for the header: ['−2 op.', 'no spv.']."""
+        phrases = []
+        if self.missing_operators:
+            phrases.append(_("−%(n)d op.") % {"n": self.missing_operators})
+        if self.missing_supervisors:
+            phrases.append(_("no spv.") if self.supervisors == 0 else _("−%(n)d spv.") % {"n": self.missing_supervisors})
+        return phrases
+
     def as_dict(self):
         return {
             "operators": {"rostered": self.operators, "required": self.shift_type.min_operators, "missing": self.missing_operators},

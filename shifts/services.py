@@ -153,12 +153,12 @@ class Schedules:
                 )
             elif other.ends_at <= starts_at and starts_at - other.ends_at < self.rest:
                 found.append(
-                    _("%(name)s would rest only %(rest)s after %(shift)s (ends %(hours)s); the minimum rest between shifts is %(minimum)s.")
+                    _("%(name)s would rest only %(rest)s after %(shift)s (%(hours)s); the minimum rest between shifts is %(minimum)s.")
                     % {"name": name, "rest": _hours(starts_at - other.ends_at), "shift": label, "hours": hours, "minimum": _hours(self.rest)}
                 )
             elif other.starts_at >= ends_at and other.starts_at - ends_at < self.rest:
                 found.append(
-                    _("%(name)s would rest only %(rest)s before %(shift)s (starts %(hours)s); the minimum rest between shifts is %(minimum)s.")
+                    _("%(name)s would rest only %(rest)s before %(shift)s (%(hours)s); the minimum rest between shifts is %(minimum)s.")
                     % {"name": name, "rest": _hours(other.starts_at - ends_at), "shift": label, "hours": hours, "minimum": _hours(self.rest)}
                 )
         return found

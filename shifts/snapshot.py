@@ -34,14 +34,17 @@ class Section:
     label: object
     collect: Callable | None
     order: int = 100
+    short_label: object = None
+    # Turns an item's stored status code into words in the reader's language, when shown.
+    status_label: Callable | None = None
 
 
 _SECTIONS: dict[str, Section] = {}
 
 
-def register_section(key, label, collect, *, order=100):
+def register_section(key, label, collect, *, order=100, short_label=None, status_label=None):
     """Add or replace a snapshot section. `collect=None` declares one that is not tracked yet."""
-    _SECTIONS[key] = Section(key, label, collect, order)
+    _SECTIONS[key] = Section(key, label, collect, order, short_label or label, status_label)
 
 
 def sections():
@@ -51,6 +54,35 @@ def sections():
 def section_label(key):
     section = _SECTIONS.get(key)
     return section.label if section else key
+
+
+def for_display(snapshot):
+    """A stored snapshot's sections with their labels (and item statuses) in the reader's
+    language; a section whose app is gone is shown under its key."""
+    shown = []
+    for stored in snapshot.get("sections", []):
+        section = _SECTIONS.get(stored["key"])
+        items = stored.get("items", [])
+        if section is not None and section.status_label is not None:
+            items = [{**item, "status_label": section.status_label(item["status"])} if item.get("status") else item for item in items]
+        shown.append(
+            {
+                **stored,
+                "items": items,
+                "label": section.label if section else stored["key"],
+                "short_label": section.short_label if section else stored["key"],
+            }
+        )
+    return shown
+
+
+def _incident_status_label(code):
+    from incidents.models import IncidentStatus
+
+    try:
+        return IncidentStatus(code).label
+    except ValueError:
+        return code
 
 
 def take_snapshot(*, now):
@@ -119,8 +151,21 @@ def collect_overdue_assignments(now):
     return {"count": count, "items": items}
 
 
-register_section("active_incidents", _("Active incidents"), collect_active_incidents, order=10)
-register_section("overdue_assignments", _("Overdue assignments (not acknowledged by the agency)"), collect_overdue_assignments, order=20)
+register_section(
+    "active_incidents",
+    _("Active incidents"),
+    collect_active_incidents,
+    order=10,
+    short_label=_("incidents"),
+    status_label=_incident_status_label,
+)
+register_section(
+    "overdue_assignments",
+    _("Overdue assignments (not acknowledged by the agency)"),
+    collect_overdue_assignments,
+    order=20,
+    short_label=_("overdue"),
+)
 # Declared now so every handover shows them; the cctv and volunteers apps replace these.
-register_section("offline_cameras", _("Offline cameras"), None, order=30)
-register_section("volunteers_out", _("Volunteers (relawan) still out"), None, order=40)
+register_section("offline_cameras", _("Offline cameras"), None, order=30, short_label=_("cameras offline"))
+register_section("volunteers_out", _("Volunteers (relawan) still out"), None, order=40, short_label=_("relawan out"))

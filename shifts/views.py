@@ -32,7 +32,7 @@ from shifts.forms import (
     apply_errors,
 )
 from shifts.models import Handover, RosterEntry, SwapRequest, SwapStatus
-from shifts.snapshot import section_label, take_snapshot
+from shifts.snapshot import for_display, take_snapshot
 
 SUPERVISING_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
@@ -356,10 +356,6 @@ def _handover_slots(now):
     return slots
 
 
-def _sections(snapshot):
-    return [{**section, "label": section_label(section["key"])} for section in snapshot.get("sections", [])]
-
-
 class HandoverListView(RoleRequiredMixin, View):
     allowed_roles = SUPERVISING_ROLES
     page_size = 25
@@ -377,6 +373,8 @@ class HandoverListView(RoleRequiredMixin, View):
                 "pending": {"pending": True, "acknowledged": False}.get(data["status"]),
             }
         page = Paginator(selectors.handover_search(**filters), self.page_size).get_page(request.GET.get("page"))
+        for handover in page:
+            handover.open_counts = [s for s in for_display(handover.snapshot) if s.get("available")]
         query = request.GET.copy()
         query.pop("page", None)
         now = clock.now()
@@ -432,7 +430,7 @@ class HandoverWriteView(RoleRequiredMixin, View):
             "form": form,
             "slots": slots,
             "existing": existing,
-            "preview": _sections(take_snapshot(now=now)),
+            "preview": for_display(take_snapshot(now=now)),
             "now": now,
         }
         return render(request, self.template_name, context, status=status)
@@ -468,7 +466,7 @@ class HandoverDetailView(RoleRequiredMixin, View):
         context = {
             "handover": handover,
             "slot": slot,
-            "sections": _sections(handover.snapshot),
+            "sections": for_display(handover.snapshot),
             "outgoing_entries": selectors.slot_entries(slot),
             "incoming_slot": following,
             "incoming_entries": selectors.slot_entries(following) if following else [],

@@ -27,10 +27,18 @@
     if (event.target.closest("[data-print]")) window.print();
   });
 
-  // Open the month where today is, scrolled to today.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-autosubmit]") && event.target.value) event.target.form.submit();
+  });
+
+  // Open the month scrolled (inside the grid, not the page) to the day just changed, else today.
   document.addEventListener("DOMContentLoaded", function () {
-    if (location.hash) return;
-    var today = document.querySelector("tr.is-today");
-    if (today) today.scrollIntoView({ block: "center" });
+    var wrap = document.querySelector(".cal-table-wrap");
+    var target = (location.hash && document.getElementById(location.hash.slice(1))) || document.querySelector("tr.is-today");
+    if (!wrap || !target) return;
+    var head = wrap.querySelector("thead");
+    var offset = target.getBoundingClientRect().top - wrap.getBoundingClientRect().top;
+    wrap.scrollTop += offset - (location.hash ? (head ? head.offsetHeight : 0) + 8 : wrap.clientHeight / 3);
+    window.scrollTo(0, 0);
   });
 })();
