@@ -91,3 +91,94 @@ def fast_probes(settings):
     settings.CCTV_FEED_TIMEOUT_SECONDS = 1
     settings.CCTV_OFFLINE_AFTER_FAILURES = 2
     return settings
+
+
+# --- the browser ---------------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1366, "height": 768}  # the supervisors' desktop screens
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The system Chromium through Playwright. Missing: skipped on a laptop, a failure under CI=true."""
+    import os
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        reason = f"browser tests need Chromium at {CHROMIUM} (Debian package `chromium`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop in this thread, and Django would refuse the test
+    # body's (synchronous) ORM calls; allowed for the browser tests only, and restored after.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield launched
+            launched.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser):
+    """A supervisor's browser in Samarinda, with map tiles unreachable (as on this machine, and in
+    a center whose internet is down): tile requests are aborted and counted."""
+    context = browser.new_context(viewport=VIEWPORT, locale="id-ID", timezone_id="Asia/Makassar")
+    context.set_default_timeout(15_000)
+    blocked = []
+
+    def block(route):
+        blocked.append(route.request.url)
+        route.abort()
+
+    context.route("**/tile.openstreetmap.org/**", block)
+    opened = context.new_page()
+    opened.blocked_tiles = blocked
+    opened.errors = []
+    opened.on("pageerror", lambda error: opened.errors.append(str(error)))
+    yield opened
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page):
+    """`screenshot("name")` saves test-artifacts/name.png (gitignored) for a person to look at."""
+    from tests.conftest import REPO_ROOT
+
+    folder = REPO_ROOT / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+
+    def take(name):
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=False)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo world, committed: the live server answers from another thread."""
+    from dispatch112.demo import seed_core
+    from dispatch112.models import User
+
+    cache.clear()
+    seed_core()
+    return SimpleNamespace(users={u.username: u for u in User.objects.all()})
