@@ -81,10 +81,10 @@ class CameraPage(RolePage):
     template_name = "cctv/camera.html"
 
     def get_context_data(self, **kwargs):
+        last_event_id = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
         camera = Camera.objects.with_related().filter(pk=self.kwargs["pk"], active=True).first()
         if camera is None:
             raise Http404(_("No such camera."))
-        last_event_id = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
         config = {"language": get_language() or "id", "last_event_id": last_event_id, **cctv_config(), "camera_id": camera.pk}
         return super().get_context_data(camera=camera, wall_config=config, **kwargs)
 

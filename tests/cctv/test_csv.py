@@ -204,3 +204,28 @@ def test_the_admin_edit_keeps_the_password_out_of_the_page_and_keeps_it_when_lef
     camera.refresh_from_db()
     assert camera.name == "Renamed" and camera.password == "jangan-tampil"
     assert Event.objects.filter(kind="camera.changed", payload__camera__code="ADM-1").count() == 2
+
+
+def test_the_commands_export_and_import_a_file(registry, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    good = tmp_path / "kamera.csv"
+    good.write_text(HEADER + GOOD_ROWS, encoding="utf-8")
+    out = StringIO()
+    call_command("import_cameras", str(good), stdout=out)
+    assert "3 created, 0 updated, 0 unchanged" in out.getvalue()
+
+    exported = StringIO()
+    call_command("export_cameras", stdout=exported)
+    assert exported.getvalue().splitlines()[0] == HEADER.strip()
+    assert len(exported.getvalue().splitlines()) == 4
+
+    bad = tmp_path / "salah.csv"
+    bad.write_text(HEADER + "CAM-Q,,,,-0.4770,117.1458,,snapshot,http://10.0.0.60/a.jpg,,,,\n", encoding="utf-8")
+    errors = StringIO()
+    with pytest.raises(CommandError, match="1 bad row"):
+        call_command("import_cameras", str(bad), stderr=errors)
+    assert "line 2 (CAM-Q)" in errors.getvalue()
