@@ -64,3 +64,25 @@ def wall_layout_for(user):
     active = set(Camera.objects.active().filter(pk__in=layout.cameras).values_list("id", flat=True))
     layout.cameras = [camera_id for camera_id in layout.cameras if camera_id in active]
     return layout
+
+
+def offline_cameras_for_handover(now):
+    """The handover snapshot's section (shifts.snapshot): every active camera offline now, the
+    ones offline longer than CCTV_OFFLINE_ALERT_MINUTES marked high."""
+    threshold = now - timedelta(minutes=settings.CCTV_OFFLINE_ALERT_MINUTES)
+    cameras = list(
+        Camera.objects.active().with_related().filter(status=CameraStatus.OFFLINE).order_by("status_changed_at", "code")
+    )
+    return {
+        "count": len(cameras),
+        "items": [
+            {
+                "title": camera.name,
+                "ref": camera.code,
+                "detail": camera.last_error,
+                "since": camera.status_changed_at.isoformat() if camera.status_changed_at else None,
+                "severity": "high" if camera.status_changed_at and camera.status_changed_at <= threshold else "normal",
+            }
+            for camera in cameras
+        ],
+    }

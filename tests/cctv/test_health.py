@@ -241,3 +241,22 @@ def test_the_beat_task_checks_the_cameras(registry, feed_server, django_capture_
 
     assert result == {"checked": 1, "online": 1, "changes": 1}
     assert Camera.objects.get(code="OK-3").status == CameraStatus.ONLINE
+
+
+def test_the_shift_handover_lists_the_cameras_offline(registry, feed_server, clock, settings, django_capture_on_commit_callbacks):
+    from shifts.snapshot import sections
+
+    settings.CCTV_OFFLINE_ALERT_MINUTES = 10
+    make_camera("ERR-H", url=feed_server.url("/error.jpg"), name="Simpang Rusak")
+    make_camera("OK-H", url=feed_server.url("/ok.jpg"))
+    check(django_capture_on_commit_callbacks)
+    check(django_capture_on_commit_callbacks)
+    clock.advance(minutes=15)
+
+    [section] = [s for s in sections() if s.key == "offline_cameras"]
+    collected = section.collect(clock.now)
+
+    assert collected["count"] == 1
+    [item] = collected["items"]
+    assert (item["title"], item["ref"], item["severity"]) == ("Simpang Rusak", "ERR-H", "high")
+    assert item["detail"] == "HTTP 500 from the camera."
