@@ -270,3 +270,17 @@ def test_a_full_month_renders_in_a_fixed_number_of_queries(as_admin, shift_types
 
     assert response.status_code == 200
     assert RosterEntry.objects.count() == 8 * 30 * 6 // 8
+
+
+def test_the_calendar_speaks_bahasa_indonesia_by_default(client, shift_types, admin):
+    from tests.shifts.conftest import indonesian
+
+    client.force_login(admin)
+
+    html = client.get("/shifts/", {"month": MONTH}).content.decode()
+
+    for text in ("Roster calendar", "Add a person to a shift", "Generate a rotating pattern", "Copy a week to the next weeks"):
+        assert indonesian(text) != text, f"no Indonesian for {text!r}"
+        assert indonesian(text) in html
+    assert "kurang 2 operator, tanpa supervisor" in html
+    assert "90 shift di bawah personel minimum" in html
