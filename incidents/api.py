@@ -1,5 +1,6 @@
 """The calls and incidents API (/api/v1/). Thin: parse, check the role, call a service, answer."""
 
+import math
 from datetime import datetime, time
 
 from django.db.models import Q
@@ -76,29 +77,51 @@ def _validated(serializer_class, request, **kwargs):
     return serializer.validated_data
 
 
+MAX_ID = 2**63 - 1
+
+
 def _int_param(params, name):
     value = params.get(name)
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise exceptions.ValidationError({name: [_("Must be a whole number.")]}) from None
+    if not 0 <= number <= MAX_ID:
+        raise exceptions.ValidationError({name: [_("Out of range.")]})
+    return number
 
 
 def _moment_param(params, name, *, end_of_day=False):
+    """A date (a whole WITA day: from its start, or up to its end) or a date and time."""
     value = params.get(name)
     if not value:
         return None
-    moment = parse_datetime(value)
-    if moment is None:
+    problem = {name: [_("Use a date (2026-11-27) or a date and time (2026-11-27T08:00+08:00).")]}
+    try:
         day = parse_date(value)
-        if day is None:
-            raise exceptions.ValidationError({name: [_("Use a date (2026-11-27) or a date and time (2026-11-27T08:00+08:00).")]})
-        moment = datetime.combine(day, time.max if end_of_day else time.min)
+        moment = datetime.combine(day, time.max if end_of_day else time.min) if day else parse_datetime(value)
+    except ValueError:
+        raise exceptions.ValidationError(problem) from None
+    if moment is None:
+        raise exceptions.ValidationError(problem)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
+
+
+def _float_param(params, name):
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not math.isfinite(number):
+        raise exceptions.ValidationError({name: [_("Must be a number.")]})
+    return number
 
 
 INCIDENT_FILTER_PARAMETERS = [
@@ -145,7 +168,10 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             queryset = queryset.filter(status__in=statuses)
         category = params.get("category")
         if category:
-            queryset = queryset.filter(category_id=int(category)) if category.isdigit() else queryset.filter(category__code=category)
+            if category.isdigit():
+                queryset = queryset.filter(category_id=_int_param(params, "category"))
+            else:
+                queryset = queryset.filter(category__code=category)
         for name, lookup in (("priority", "priority"), ("kelurahan", "kelurahan_id"), ("kecamatan", "kelurahan__kecamatan_id")):
             value = _int_param(params, name)
             if value is not None:
@@ -294,12 +320,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         category_id, kelurahan_id = _int_param(params, "category"), _int_param(params, "kelurahan")
         category = get_object_or_404(IncidentCategory, pk=category_id) if category_id else None
         kelurahan = get_object_or_404(Kelurahan, pk=kelurahan_id) if kelurahan_id else None
-        latitude, longitude = params.get("latitude"), params.get("longitude")
-        try:
-            latitude = float(latitude) if latitude not in (None, "") else None
-            longitude = float(longitude) if longitude not in (None, "") else None
-        except ValueError:
-            raise exceptions.ValidationError({"latitude": [_("Latitude and longitude must be numbers.")]}) from None
+        latitude, longitude = _float_param(params, "latitude"), _float_param(params, "longitude")
         candidates = selectors.duplicate_candidates(
             now=timezone.now(), category=category, latitude=latitude, longitude=longitude, kelurahan=kelurahan
         )

@@ -54,7 +54,8 @@ class IncidentInput:
 
 
 def _lock(incident):
-    return Incident.objects.select_for_update().select_related("category", "kelurahan__kecamatan").get(pk=incident.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of an outer join (kelurahan may be empty).
+    return Incident.objects.select_for_update(of=("self",)).select_related("category", "kelurahan__kecamatan").get(pk=incident.pk)
 
 
 def _check_action(incident, action):
@@ -394,7 +395,7 @@ def assignment_transition(*, assignment, to, by, reason=""):
         raise ValidationError({"status": _("Unknown assignment status “%(value)s”.") % {"value": to}})
     to = AssignmentStatus(to)
     incident = _lock(assignment.incident)
-    assignment = Assignment.objects.select_for_update().select_related("agency", "post").get(pk=assignment.pk)
+    assignment = Assignment.objects.select_for_update(of=("self",)).select_related("agency", "post").get(pk=assignment.pk)
     if not incident.is_active:
         raise TransitionNotAllowed(
             _("The incident is %(status)s; its assignments can no longer change.") % {"status": IncidentStatus(incident.status).label},
@@ -529,7 +530,7 @@ def escalate_overdue_assignments(*, now=None):
     escalated = 0
     for candidate_id in list(overdue_assignments(now=now).filter(escalated_at__isnull=True).values_list("id", flat=True)):
         with transaction.atomic():
-            assignment = Assignment.objects.select_for_update().select_related("incident", "agency").get(pk=candidate_id)
+            assignment = Assignment.objects.select_for_update(of=("self",)).select_related("incident", "agency").get(pk=candidate_id)
             if assignment.escalated_at is not None or not assignment.is_overdue(now):
                 continue
             assignment.escalated_at = now
