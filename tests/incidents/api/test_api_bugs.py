@@ -76,5 +76,6 @@ def test_filter_id_too_large_for_the_database_is_not_a_500(world, operator):
 def test_duplicates_with_a_non_finite_latitude_names_the_field(world, operator):
     # incidents/api.py duplicates: float("nan") passes the check, the query then fails with a
     # field-less Django ValidationError → fields {"non_field_errors": ...}.
-    response = operator.get("/api/v1/incidents/duplicates/", {"category": 1, "latitude": "nan", "longitude": "117.15"})
+    category = world.categories["kebakaran"].pk
+    response = operator.get("/api/v1/incidents/duplicates/", {"category": category, "latitude": "nan", "longitude": "117.15"})
     assert_error(response, 400, field="latitude")
