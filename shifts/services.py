@@ -693,7 +693,12 @@ def handover_acknowledge(*, handover, by, note=""):
     if not selectors.may_supervise(by):
         raise PermissionDenied(_("Only a supervisor or admin acknowledges the shift handover."))
     note = clean_text(note, field="note", max_length=MAX_NOTES)
-    handover = Handover.objects.select_for_update().select_related("shift_type", "outgoing_supervisor", "incoming_supervisor").get(pk=handover.pk)
+    # FOR UPDATE OF the handover only: PostgreSQL refuses to lock the outer-joined (null) incoming supervisor.
+    handover = (
+        Handover.objects.select_for_update(of=("self",))
+        .select_related("shift_type", "outgoing_supervisor", "incoming_supervisor")
+        .get(pk=handover.pk)
+    )
     if handover.is_acknowledged:
         raise ConflictError(
             _("Already acknowledged by %(name)s.") % {"name": handover.incoming_supervisor}, current=handover, code="acknowledged"
