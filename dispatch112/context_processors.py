@@ -39,6 +39,8 @@ def navigation_for(roles):
         items.append((LANDING_URL_NAMES[Role.ADMIN], _("Administration")))
     if roles & {Role.SUPERVISOR, Role.ADMIN}:
         items.append(("shifts-calendar", _("Shifts")))
+    if Role.ADMIN in roles:
+        items.append(("volunteers-roster", _("Relawan")))
     if Role.OPD_STAFF in roles:
         items.append((LANDING_URL_NAMES[Role.OPD_STAFF], _("Agency console")))
     return items

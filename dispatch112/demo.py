@@ -104,4 +104,7 @@ def seed_core():
     from cctv.demo import seed_demo_cameras  # cctv depends on the core, not the reverse
 
     report.append(seed_demo_cameras())
+    from volunteers.demo import seed_demo_volunteers  # volunteers depend on the core, not the reverse
+
+    report.append(seed_demo_volunteers())
     return report

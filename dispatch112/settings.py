@@ -325,3 +325,41 @@ CELERY_BEAT_SCHEDULE["shift-ending-reminder"] = {
     "task": "shifts.tasks.remind_shift_ending",
     "schedule": env.int("SHIFT_REMINDER_CHECK_SECONDS", 60, minimum=10),
 }
+
+# --- Relawan (volunteers) and the messaging outbox -----------------------------------------------
+# The address volunteers' links start with (e.g. https://112.samarindakota.go.id); empty: the
+# address of the console the operator activated from.
+VOLUNTEER_LINK_BASE_URL = env.str("VOLUNTEER_LINK_BASE_URL", "")
+# How long a volunteer's link works (accept, then "arrived" and "finished" later on).
+VOLUNTEER_LINK_MAX_AGE_HOURS = env.int("VOLUNTEER_LINK_MAX_AGE_HOURS", 12, minimum=1, maximum=168)
+# An activation not accepted or declined within this expires; the operator calls someone else.
+VOLUNTEER_RESPONSE_MINUTES = env.int("VOLUNTEER_RESPONSE_MINUTES", 15, minimum=1, maximum=720)
+# Volunteers of other kelurahan are proposed when their kelurahan is within this distance.
+VOLUNTEER_NEIGHBOUR_RADIUS_METERS = env.int("VOLUNTEER_NEIGHBOUR_RADIUS_METERS", 6000, minimum=100, maximum=100000)
+VOLUNTEER_PROPOSAL_LIMIT = env.int("VOLUNTEER_PROPOSAL_LIMIT", 25, minimum=1, maximum=200)
+# "console" (log only, the embedded default), "http" (the provider below), or a gateway class path.
+MESSAGING_GATEWAY = env.str("MESSAGING_GATEWAY", "console")
+MESSAGING_HTTP_URL = env.str("MESSAGING_HTTP_URL", "")
+MESSAGING_HTTP_AUTH_HEADER = env.str("MESSAGING_HTTP_AUTH_HEADER", "")  # "Authorization: Bearer …"; or _FILE
+MESSAGING_HTTP_CONTENT_TYPE = env.str("MESSAGING_HTTP_CONTENT_TYPE", "application/json")
+MESSAGING_HTTP_PAYLOAD_TEMPLATE = env.str(
+    "MESSAGING_HTTP_PAYLOAD_TEMPLATE", '{"to": "{to}", "message": "{body}", "channel": "{channel}", "reference": "{key}"}'
+)
+MESSAGING_HTTP_PROVIDER_ID_FIELD = env.str("MESSAGING_HTTP_PROVIDER_ID_FIELD", "id")
+MESSAGING_HTTP_TIMEOUT_SECONDS = env.int("MESSAGING_HTTP_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+# Retries: base · 2^(attempt-1) seconds, capped; a message is given up after this many attempts
+# (or when the link it carries has expired, whichever comes first).
+MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", 10, minimum=1)
+MESSAGING_RETRY_MAX_SECONDS = env.int("MESSAGING_RETRY_MAX_SECONDS", 600, minimum=1)
+MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", 12, minimum=1, maximum=100)
+CELERY_BEAT_SCHEDULE["send-queued-messages"] = {
+    "task": "volunteers.tasks.send_queued_messages",
+    "schedule": env.int("MESSAGING_SWEEP_SECONDS", 20, minimum=5),
+}
+CELERY_BEAT_SCHEDULE["expire-volunteer-activations"] = {
+    "task": "volunteers.tasks.expire_activations",
+    "schedule": 60,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ActivationStatusEnum"] = "volunteers.models.ActivationStatus"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VolunteerSkillEnum"] = "volunteers.models.Skill"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MessageChannelEnum"] = "volunteers.models.Channel"

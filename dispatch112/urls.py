@@ -26,3 +26,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", versioning_class=None), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+api_v1.append(path("", include("volunteers.api_urls")))
+    path("relawan/", include("volunteers.urls")),
+    path("r/", include("volunteers.link_urls")),
