@@ -8,6 +8,7 @@ from dispatch112 import views
 handler403 = "dispatch112.views.permission_denied"
 
 api_v1 = [path("", include("incidents.api_urls")), path("shifts/", include("shifts.api_urls")), path("", include("cctv.api_urls"))]
+api_v1.append(path("", include("volunteers.api_urls")))
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,12 +21,11 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("shifts/", include("shifts.urls")),
     path("cctv/", include("cctv.urls")),
+    path("relawan/", include("volunteers.urls")),
+    path("r/", include("volunteers.link_urls")),
     path("api/<str:version>/", include((api_v1, "api"))),
     # The schema and docs live outside /api/<version>/: they must not ask for a version in the path.
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1", versioning_class=None), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", versioning_class=None), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
-api_v1.append(path("", include("volunteers.api_urls")))
-    path("relawan/", include("volunteers.urls")),
-    path("r/", include("volunteers.link_urls")),
