@@ -33,6 +33,10 @@ class FeedError(Exception):
     """The feed did not give what it should; the message says why, for a supervisor to read."""
 
 
+class FeedFileNotFound(FeedError):
+    """A file outside the camera's HLS stream was asked for."""
+
+
 @dataclass(frozen=True)
 class FeedTarget:
     camera_id: int
@@ -281,10 +285,10 @@ def hls_upstream_url(target, name):
         return target.url
     base = target.url.rsplit("/", 1)[0] + "/"
     if "://" in name or name.startswith("/") or "\\" in name:
-        raise FeedError(_("No such file in this stream."))
+        raise FeedFileNotFound(_("No such file in this stream."))
     url = urljoin(base, name)
     if not url.startswith(base) or "/../" in url:
-        raise FeedError(_("No such file in this stream."))
+        raise FeedFileNotFound(_("No such file in this stream."))
     return url
 
 

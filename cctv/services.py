@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cctv.feeds import FeedTarget, ProbeResult, probe
@@ -191,11 +192,19 @@ def cameras_check_health(*, camera_ids=None, at=None):
         cameras = cameras.filter(pk__in=camera_ids)
     targets = [FeedTarget.of(camera) for camera in cameras]
     timeout = settings.CCTV_PROBE_TIMEOUT_SECONDS
+    # The reasons are written in the language of whoever started the round (the center's
+    # language for the scheduler); worker threads do not inherit it by themselves.
+    language = translation.get_language()
+
+    def check(target):
+        with translation.override(language):
+            return probe(target, timeout=timeout)
+
     results = {}
     remote = [t for t in targets if not t.is_local]
     if remote:
         with ThreadPoolExecutor(max_workers=min(settings.CCTV_PROBE_CONCURRENCY, len(remote)), thread_name_prefix="cctv-probe") as pool:
-            for target, result in zip(remote, pool.map(lambda t: probe(t, timeout=timeout), remote)):
+            for target, result in zip(remote, pool.map(check, remote)):
                 results[target] = result
     # Feeds this server renders itself read the database: they are checked here, in this thread.
     for target in targets:

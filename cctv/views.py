@@ -193,7 +193,7 @@ async def camera_hls(request, pk, name):
             feeds.fetch_hls, target, name, timeout=settings.CCTV_FEED_TIMEOUT_SECONDS, max_bytes=settings.CCTV_FEED_MAX_BYTES * 4
         )
     except feeds.FeedError as error:
-        return _feed_error(error, status=404 if "No such file" in str(error) else 502)
+        return _feed_error(error, status=404 if isinstance(error, feeds.FeedFileNotFound) else 502)
     return HttpResponse(body, content_type=content_type, headers=FEED_HEADERS)
 
 

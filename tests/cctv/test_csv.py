@@ -145,7 +145,7 @@ def test_the_api_import_answers_400_with_every_bad_row(registry, client_for):
     body = response.json()
     assert body["code"] == "invalid_rows"
     assert [(r["line"], r["code"]) for r in body["rows"]] == [(5, "CAM-X")]
-    assert "line 5 (CAM-X)" in body["fields"]["file"][0]
+    assert body["fields"]["file"][0].startswith("baris 5 (CAM-X): "), "in the console's language (Bahasa Indonesia)"
     assert Camera.objects.count() == 0
 
 
