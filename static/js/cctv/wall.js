@@ -73,7 +73,7 @@ function renderBar() {
   alert.hidden = long.length === 0;
   alert.replaceChildren(
     el("strong", {}, interpolate(ngettext("%(n)s camera offline for over %(minutes)s min:", "%(n)s cameras offline for over %(minutes)s min:", long.length), { n: long.length, minutes: config.offline_alert_minutes }, true)), " ",
-    ...long.map((c) => el("span", { class: "alert-camera" }, `${c.name} (${elapsed(c.status_changed_at)})`)));
+    ...long.map((c) => el("button", { type: "button", class: "alert-camera", onclick: () => openLarge(c) }, `${c.name} (${elapsed(c.status_changed_at)})`)));
 }
 
 function goPage(step) {
