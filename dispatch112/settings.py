@@ -361,5 +361,4 @@ CELERY_BEAT_SCHEDULE["expire-volunteer-activations"] = {
     "schedule": 60,
 }
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ActivationStatusEnum"] = "volunteers.models.ActivationStatus"
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VolunteerSkillEnum"] = "volunteers.models.Skill"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MessageChannelEnum"] = "volunteers.models.Channel"

@@ -12,7 +12,7 @@ from volunteers.models import ActivationStatus, Channel, Skill
 RECORDABLE_STATUSES = [ActivationStatus.ACCEPTED, ActivationStatus.DECLINED, ActivationStatus.ARRIVED, ActivationStatus.FINISHED]
 
 
-class KelurahanRefSerializer(serializers.Serializer):
+class AreaRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -27,7 +27,7 @@ class CodeLabelSerializer(serializers.Serializer):
 class VolunteerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    kelurahan = KelurahanRefSerializer()
+    kelurahan = AreaRefSerializer()
     skills = CodeLabelSerializer(many=True)
     languages = CodeLabelSerializer(many=True)
     active = serializers.BooleanField()
@@ -49,7 +49,7 @@ class MessageStateSerializer(serializers.Serializer):
 class ActivationVolunteerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    kelurahan = KelurahanRefSerializer()
+    kelurahan = AreaRefSerializer()
     phone = serializers.CharField(required=False, help_text=_("Only for operators, supervisors and admins."))
     channel = serializers.CharField(required=False)
 
@@ -90,7 +90,7 @@ class ProposalSerializer(serializers.Serializer):
     volunteer = VolunteerSerializer()
     coverage = serializers.ChoiceField(choices=["home", "covers", "neighbour"])
     covers_incident_kelurahan = serializers.BooleanField()
-    via_kelurahan = KelurahanRefSerializer(allow_null=True)
+    via_kelurahan = AreaRefSerializer(allow_null=True)
     distance_m = serializers.IntegerField(allow_null=True)
     matching_skills = serializers.ListField(child=serializers.CharField())
     available_now = serializers.BooleanField()
@@ -115,7 +115,7 @@ class ProposalsSerializer(serializers.Serializer):
 
 
 class CoverageRowSerializer(serializers.Serializer):
-    kelurahan = KelurahanRefSerializer()
+    kelurahan = AreaRefSerializer()
     active = serializers.IntegerField()
     home = serializers.IntegerField()
     available_now = serializers.IntegerField()

@@ -434,10 +434,10 @@ def _expire(activation, *, incident, now, reason):
     activation.expired_at = now
     activation.expire_reason = reason
     activation.save(update_fields=["status", "expired_at", "expire_reason"])
+    _event("volunteer.expired", activation=activation, incident=incident, by=None, at=now, via="system", expire_reason=reason)
     invite = Message.objects.select_for_update().filter(key=invite_key(activation)).first()
     if invite is not None and invite.status == MessageStatus.QUEUED:
         _fail(invite, now, _("Not sent: the activation expired before the provider could be reached."))
-    _event("volunteer.expired", activation=activation, incident=incident, by=None, at=now, via="system", expire_reason=reason)
 
 
 def _expiry_reason(activation, incident, now):

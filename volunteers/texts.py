@@ -73,17 +73,25 @@ def _cut(text, units):
     return head + ELLIPSIS if head else ""
 
 
-def _fit(template, values, *, flexible, limit=SMS_LENGTH):
-    """Fill the template, cutting the `flexible` values (in order) until it fits `limit`."""
+def _fit(template, values, *, cuts, limit=SMS_LENGTH):
+    """Fill the template, then cut values in the order of `cuts` — (name, units to keep at least) —
+    until the text fits `limit`. What cannot be cut (the link) is never touched; if the text still
+    does not fit, it goes as a longer SMS."""
     values = {k: fold_gsm(str(v)) for k, v in values.items()}
-    text = fold_gsm(template % values)
-    for name in flexible:
+
+    def render():
+        return " ".join(fold_gsm(template % values).replace(" .", ".").split())
+
+    text = render()
+    for name, keep in cuts:
         over = sms_units(text) - limit
         if over <= 0:
             break
-        values[name] = _cut(values[name], sms_units(values[name]) - over)
-        text = fold_gsm(template % values)
-    return " ".join(text.replace(" .", ".").split())
+        units = sms_units(values[name])
+        if units > keep:
+            values[name] = _cut(values[name], max(keep, units - over))
+            text = render()
+    return text
 
 
 def place_of(incident):
@@ -108,12 +116,14 @@ def activation_text(*, incident, link):
             "link": link,
         }
         template = _("%(reference)s %(category)s at %(place)s. %(description)s Accept or decline: %(link)s")
-        # The place is worth more than the description: the description is cut first, then the place.
-        return _fit(template, values, flexible=("description", "place"))
+        # The description is cut first, but not below a few words; then the place, down to the
+        # kelurahan; then the description altogether.
+        kelurahan = len(fold_gsm(incident.kelurahan.name)) if incident.kelurahan_id else 12
+        return _fit(template, values, cuts=(("description", 24), ("place", kelurahan), ("description", 0)))
 
 
 def stand_down_text(*, incident):
     with translation.override("id"):
         values = {"reference": incident.reference, "category": incident.category.name_id, "place": place_of(incident) or "-"}
         template = _("%(reference)s %(category)s at %(place)s: you are stood down, no need to come. Thank you.")
-        return _fit(template, values, flexible=("place",))
+        return _fit(template, values, cuts=(("place", 0),))
