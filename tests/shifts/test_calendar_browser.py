@@ -54,18 +54,11 @@ def page(browser):
 @pytest.fixture
 def demo(transactional_db):
     """The demo data `make run` loads (the live server needs it committed)."""
-    from django.apps import apps
-    from django.contrib.auth.models import Group
-
     from dispatch112.demo import seed_core
     from dispatch112.roles import Role
     from tests.factories import UserFactory
 
-    if Group.objects.count() < 4:  # a transactional test before this one flushed the role groups
-        from importlib import import_module
-
-        import_module("dispatch112.migrations.0002_roles").create_roles(apps, None)
-    seed_core()
+    seed_core()  # also repairs the role groups a transactional test before this one flushed
     return UserFactory(role=Role.OPERATOR, username="dewi", first_name="Dewi", last_name="Relawan")
 
 

@@ -92,3 +92,23 @@ def test_beat_runs_the_reminder_every_minute():
 
     assert entry["task"] == "shifts.tasks.remind_shift_ending"
     assert entry["schedule"] == 60
+
+
+def test_the_reminder_task_is_registered_when_django_starts():
+    # The in-process scheduler of `manage.py serve` only runs tasks registered at start-up; this
+    # test process has imported shifts.tasks already, so ask a fresh one.
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    check = (
+        "import django; django.setup(); from dispatch112.celery import app; "
+        "print('shifts.tasks.remind_shift_ending' in app.tasks)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "dispatch112.settings"},
+    )
+
+    assert result.stdout.strip() == "True", result.stderr
