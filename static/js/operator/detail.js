@@ -9,6 +9,7 @@ let loadedId = null;
 let loadedVersion = null;
 let detail = null;
 let options = null;
+let cameras = [];
 let message = null;
 
 const STAGES = [
@@ -51,6 +52,11 @@ async function load(id) {
   if (!detailResponse.ok) { message = { error: true, text: detailResponse.data.detail }; render(); return; }
   detail = detailResponse.data;
   options = optionsResponse.ok ? optionsResponse.data : { results: [] };
+  cameras = [];
+  if (detail.latitude) {
+    const near = await get(`/api/v1/cameras/nearest/?latitude=${detail.latitude}&longitude=${detail.longitude}&limit=4`);
+    if (near.ok) cameras = near.data.results;
+  }
   loadedId = id;
   loadedVersion = detail.version;
   render();
@@ -189,6 +195,10 @@ function render() {
     el("form", { class: "note-form", onsubmit: addNote },
       el("input", { id: "note-text", maxlength: "2000", placeholder: gettext("Add a note (Alt+M)"), "aria-label": gettext("Note") }),
       el("button", { type: "submit", class: "small" }, gettext("Add"))),
+    cameras.length ? el("h3", {}, gettext("Nearest cameras")) : null,
+    cameras.length ? el("ul", { class: "near-cameras" }, cameras.map((c) => el("li", {},
+      el("a", { href: `/cctv/cameras/${c.camera.id}/`, target: "_blank", rel: "noopener" }, c.camera.name),
+      ` · ${c.distance_m} m`, c.camera.status === "offline" ? el("span", { class: "overdue-mark" }, ` ${gettext("offline")}`) : null))) : null,
     el("h3", {}, gettext("Timeline")),
     el("ol", { class: "timeline" }, [...d.timeline].reverse().map((event) => el("li", {},
       el("time", { datetime: event.created_at }, witaTime(event.created_at)), " ",
