@@ -1,0 +1,75 @@
+"""Fixtures every test folder shares.
+
+The same suite runs embedded (SQLite, local-memory cache) and on PostgreSQL + Redis; nothing here
+may depend on which.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+WILAYAH_DIR = REPO_ROOT / "data" / "wilayah"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # django-axes and the region info (dispatch112.region) live in the default cache; on Redis
+    # that cache outlives a test's rolled-back transaction, so a stale entry would leak across tests.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_run_settings():
+    # Session-wide, so that the live server (started once, with its middleware reading the
+    # settings then) sees them too.
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    overrides = override_settings(
+        # Demo users and factories hash passwords; the production hasher costs ~0.5 s a hash.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # The production profile serves static files through the manifest storage, which needs
+        # `collectstatic` to have run; pages under test only need the URLs.
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        # The production profile redirects plain HTTP to HTTPS and sends HSTS (TLS ends at the
+        # proxy); the test client and the live server speak plain HTTP, and a browser that saw
+        # HSTS for localhost would refuse the next plain-HTTP page.
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+    )
+    overrides.enable()
+    yield
+    overrides.disable()
+
+
+@pytest.fixture
+def samarinda_csv():
+    return (WILAYAH_DIR / "samarinda.csv").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def kukar_csv():
+    return (WILAYAH_DIR / "kutai_kartanegara.csv").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def samarinda(db, samarinda_csv, django_capture_on_commit_callbacks):
+    """Kota Samarinda's wilayah imported, as `seed_demo` and `import_wilayah` do."""
+    from dispatch112.wilayah import import_wilayah_csv
+
+    # Run the on-commit hooks (the region cache reset) as a real commit would.
+    with django_capture_on_commit_callbacks(execute=True):
+        return import_wilayah_csv(text=samarinda_csv)
+
+
+def pytest_configure(config):
+    # WhiteNoise warns that STATIC_ROOT does not exist until `collectstatic` has run; tests serve
+    # static files through the finders and never need it.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")

@@ -1,0 +1,85 @@
+"""Browser fixtures: Playwright driving the system Chromium (Debian package `chromium`).
+
+Without Chromium the browser tests are skipped on a laptop, and fail under CI=true, where a
+missing browser means a broken CI image rather than a choice.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1366, "height": 768}  # the operators' desktop screens
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"browser tests need Chromium at {CHROMIUM} (Debian package `chromium`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop in this thread; Django then refuses ORM calls
+    # from the test body (SynchronousOnlyOperation) although they are synchronous. Allow them for
+    # the browser tests only, and restore the check afterwards for the websocket tests.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser):
+    # An Indonesian operator's browser: Accept-Language id, WITA clock.
+    context = browser.new_context(viewport=VIEWPORT, locale="id-ID", timezone_id="Asia/Makassar")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page):
+    """`screenshot("name")` saves test-artifacts/name.png (gitignored) for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(name):
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=False)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo data `make run` loads; browser tests run against a live server, so they commit.
+
+    Transactional tests flush every table afterwards, the role groups the migrations made
+    included; seed_core() puts those back itself (dispatch112.roles.ensure_role_groups).
+    """
+    from dispatch112.demo import seed_core
+
+    seed_core()
