@@ -1,6 +1,7 @@
 """Forms of the coordinators' pages. They parse what was typed; the rules are the services'."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dispatch112.models import Kecamatan, User
@@ -107,27 +108,40 @@ class VolunteerForm(forms.Form):
         }
 
     def to_input(self):
+        """What was typed, as the service's input (fields the form refused are left empty)."""
         data = self.cleaned_data
         return VolunteerInput(
-            name=data["name"],
-            phone=data["phone"],
-            kelurahan=data["kelurahan"],
-            covers=list(data["covers"]),
-            skills=list(data["skills"]),
-            languages=list(data["languages"]),
-            availability=data["availability"],
-            channel=data["channel"],
-            active=data["active"],
-            joined_on=data["joined_on"],
-            notes=data["notes"],
-            user=data["user"],
+            name=data.get("name", ""),
+            phone=data.get("phone", ""),
+            kelurahan=data.get("kelurahan"),
+            covers=list(data.get("covers") or []),
+            skills=list(data.get("skills") or []),
+            languages=list(data.get("languages") or []),
+            availability=data.get("availability", ""),
+            channel=data.get("channel") or Channel.SMS,
+            active=data.get("active", True),
+            joined_on=data.get("joined_on"),
+            notes=data.get("notes", ""),
+            user=data.get("user"),
         )
 
     def add_service_errors(self, error):
-        """A service's ValidationError, placed on the fields it names."""
+        """A service's ValidationError, placed on the fields it names (once per field)."""
         for name, messages in (error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]):
+            field = name if name in self.fields else None
+            if field is not None and field in self.errors:
+                continue  # the form already says what is wrong with it
             for message in messages:
-                self.add_error(name if name in self.fields else None, message)
+                self.add_error(field, message)
+
+    def check_all(self, instance=None):
+        """A form that failed its own checks still gets the service's, so every mistake shows at once."""
+        from volunteers.services import clean_volunteer
+
+        try:
+            clean_volunteer(self.to_input(), instance=instance)
+        except ValidationError as error:
+            self.add_service_errors(error)
 
 
 class ImportForm(forms.Form):

@@ -85,17 +85,17 @@ def roster_counts():
     of kecamatan, each with its kelurahan as children."""
     counts = {
         row["kelurahan_id"]: row
-        for row in Volunteer.objects.values("kelurahan_id").annotate(
-            active=Count("id", filter=Q(active=True)), inactive=Count("id", filter=Q(active=False))
+        for row in Volunteer.objects.order_by().values("kelurahan_id").annotate(
+            n_active=Count("id", filter=Q(active=True)), n_inactive=Count("id", filter=Q(active=False))
         )
     }
     result = {}
     for kelurahan in region_kelurahan().select_related("kecamatan").order_by("kecamatan__name", "name"):
         kecamatan = result.setdefault(kelurahan.kecamatan_id, AreaCount(kelurahan.kecamatan))
-        row = counts.get(kelurahan.pk, {"active": 0, "inactive": 0})
-        kecamatan.children.append(AreaCount(kelurahan, row["active"], row["inactive"]))
-        kecamatan.active += row["active"]
-        kecamatan.inactive += row["inactive"]
+        row = counts.get(kelurahan.pk, {"n_active": 0, "n_inactive": 0})
+        kecamatan.children.append(AreaCount(kelurahan, row["n_active"], row["n_inactive"]))
+        kecamatan.active += row["n_active"]
+        kecamatan.inactive += row["n_inactive"]
     return list(result.values())
 
 
@@ -337,7 +337,7 @@ def outbox(*, status="", q=""):
 
 
 def outbox_counts():
-    counts = dict(Message.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    counts = dict(Message.objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return {status: counts.get(status, 0) for status in MessageStatus.values}
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.decorators.http import require_http_methods
 
@@ -153,6 +154,8 @@ class VolunteerCreateView(RoleRequiredMixin, View):
             else:
                 messages.success(request, _("%(name)s was added to the roster.") % {"name": volunteer.name})
                 return redirect("volunteers-edit", pk=volunteer.pk)
+        else:
+            form.check_all()
         return render(request, "volunteers/volunteer_form.html", {"form": form, "volunteer": None}, status=400)
 
 
@@ -181,6 +184,8 @@ class VolunteerEditView(RoleRequiredMixin, View):
             else:
                 messages.success(request, _("Saved %(name)s.") % {"name": volunteer.name})
                 return redirect("volunteers-edit", pk=volunteer.pk)
+        else:
+            form.check_all(instance=volunteer)
         return render(request, "volunteers/volunteer_form.html", self._context(volunteer, form), status=400)
 
 
@@ -259,7 +264,9 @@ class OutboxView(RoleRequiredMixin, View):
 
 # --- the volunteer's link -----------------------------------------------------------------------
 
-LINK_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"}
+# The token is in the address: no other site gets it as a referrer ("same-origin", not
+# "no-referrer": with that, the browser sends "Origin: null" on the form and CSRF refuses it).
+LINK_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "same-origin"}
 
 
 def _link_page(request, context, status=200):
@@ -282,6 +289,18 @@ def _activation_for(token):
     if activation is None or activation.token_nonce != claim.nonce:
         return None, "tampered"
     return activation, None
+
+
+# What the volunteer reads about their call, in their terms.
+VOLUNTEER_STATUS_LABELS = {
+    ActivationStatus.SENT: _lazy("Waiting for your answer"),
+    ActivationStatus.ACCEPTED: _lazy("On your way"),
+    ActivationStatus.ARRIVED: _lazy("At the scene"),
+    ActivationStatus.FINISHED: _lazy("Finished"),
+    ActivationStatus.DECLINED: _lazy("Declined"),
+    ActivationStatus.EXPIRED: _lazy("Expired"),
+    ActivationStatus.CANCELLED: _lazy("Stood down"),
+}
 
 
 def _actions_for(activation):
@@ -328,6 +347,7 @@ def volunteer_link(request, token):
             "done": done,
             "now": clock.now(),
             "category_name": incident.category.name_for(request.LANGUAGE_CODE),
+            "status_label": VOLUNTEER_STATUS_LABELS[ActivationStatus(activation.status)],
         },
         status=status_code,
     )

@@ -55,7 +55,7 @@ def test_the_link_is_short_and_opens_the_incident_without_logging_in(call, phone
     assert activation.incident.reference in html and "Fire" in html and "Jl. Pahlawan No. 12" in html
     assert 'value="accept"' in html and 'value="decline"' in html and 'value="arrived"' not in html
     assert "+62" not in html and "081234567890" not in html  # neither the volunteer's nor the caller's number
-    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "no-referrer"
+    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "same-origin"
 
 
 def test_accept_then_arrived_then_finished(call, phone, clock):
