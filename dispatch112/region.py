@@ -34,6 +34,8 @@ def _short_name(code, name):
     if code in KNOWN_SHORT_NAMES:
         return KNOWN_SHORT_NAMES[code]
     words = [w for w in name.replace("Kabupaten", "").replace("Kota", "").split() if w]
+    if len(words) == 1:
+        return words[0][:3].upper()  # Balikpapan → BAL, not B
     return ("".join(w[0] for w in words) or code.replace(".", ""))[:3].upper()
 
 

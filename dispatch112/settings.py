@@ -103,7 +103,9 @@ if DATABASE_URL and not DATABASE_URL.startswith("sqlite"):
     }
 else:
     if DATABASE_URL:
-        sqlite_path = DATABASE_URL.split("sqlite:///", 1)[1]
+        sqlite_path = dj_database_url.parse(DATABASE_URL)["NAME"]
+        if not sqlite_path:
+            raise ImproperlyConfigured("DATABASE_URL: a SQLite URL needs a file path, e.g. sqlite:////var/lib/dispatch112/db.sqlite3")
     else:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         sqlite_path = str(VAR_DIR / "dispatch112.sqlite3")
