@@ -10,6 +10,7 @@ The Event table is the truth; the channel layer only rings the doorbell.
 """
 
 import asyncio
+import collections
 import json
 from importlib import import_module
 
@@ -28,6 +29,8 @@ from dispatch112.roles import CONSOLE_ROLES, Role, roles_of
 # the client drop what it already has.
 REPLAY_WINDOW_IDS = 200
 REPLAY_LIMIT = 2000
+MAX_EVENT_ID = 2**63 - 1  # bigint: a larger last_id is no id this server ever sent
+SENT_IDS_KEPT = 5000  # per connection, to send each event once however it comes
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
@@ -48,22 +51,58 @@ def _session_user(session_key):
     return user, roles_of(user) if user.is_authenticated else set()
 
 
-@database_sync_to_async
-def _replay(since_id, agency_id):
+ROW_FIELDS = ("id", "kind", "incident_id", "created_at", "payload")
+
+
+def _visible_since(since_id, agency_id):
     events = Event.objects.filter(id__gt=max(since_id - REPLAY_WINDOW_IDS, 0)).order_by("id")
     if agency_id is not None:
         events = events.filter(
             Q(audience=agency_group(agency_id))
             | Q(audience="incident", incident__assignments__agency_id=agency_id)
         ).distinct()
-    rows = list(events.values("id", "kind", "incident_id", "created_at", "payload")[: REPLAY_LIMIT + 1])
-    return rows
+    return events
+
+
+def _newest_id():
+    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+@database_sync_to_async
+def _replay(since_id, agency_id):
+    """The events since `since_id` (less the window) this console may see, and the newest event id."""
+    newest = _newest_id()
+    rows = list(_visible_since(since_id, agency_id).values(*ROW_FIELDS)[: REPLAY_LIMIT + 1])
+    return rows, newest
+
+
+@database_sync_to_async
+def _unsent(since_id, agency_id, *, above, sent):
+    """Like _replay, for the catch-up: ids first, rows only for those not sent (mostly none)."""
+    newest = _newest_id()
+    ids = list(_visible_since(since_id, agency_id).values_list("id", flat=True)[: REPLAY_LIMIT + 1])
+    missing = [i for i in ids if i > above and i not in sent]
+    rows = list(Event.objects.filter(id__in=missing).order_by("id").values(*ROW_FIELDS)) if missing and len(ids) <= REPLAY_LIMIT else []
+    return rows, newest, len(ids) > REPLAY_LIMIT
+
+
+def _event_message(row, *, replayed):
+    """The message for an event read from the table: the same as its push (events.message_for)."""
+    return {
+        "type": "event",
+        "id": row["id"],
+        "kind": row["kind"],
+        "incident": row["incident_id"],
+        "at": row["created_at"].isoformat(),
+        "actor": row["payload"].get("actor_name"),
+        "data": row["payload"],
+        "replayed": replayed,
+    }
 
 
 @database_sync_to_async
 def _last_event_id():
-    last = Event.objects.order_by("-id").values_list("id", flat=True).first()
-    return last or 0
+    return _newest_id()
 
 
 class ConsoleConsumer(AsyncWebsocketConsumer):
@@ -94,7 +133,11 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         self.groups_joined = groups
         await self.accept()
         role = next((r for r in Role if r in roles), None)
-        await self.send_json({"type": "hello", "role": role, "last_id": await _last_event_id()})
+        self.sent_ids, self.sent_order = set(), collections.deque()
+        # Everything committed up to here is in the table; what commits later is pushed (from here
+        # the catch-up looks for pushes that never came).
+        self.caught_up_to = self.catch_up_floor = await _last_event_id()
+        await self.send_json({"type": "hello", "role": role, "last_id": self.caught_up_to})
         self.recheck = asyncio.get_running_loop().create_task(self._recheck_access())
 
     async def disconnect(self, code):
@@ -104,15 +147,30 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def _recheck_access(self):
-        """A console whose session ended or whose role was removed is disconnected."""
+        """A console whose session ended or whose role was removed is disconnected; one that
+        stays is sent what the channel layer failed to bring it."""
         try:
             while True:
                 await asyncio.sleep(self.recheck_seconds)
                 if not await self._still_allowed():
                     await self.close(code=CLOSE_FORBIDDEN)
                     return
+                await self._catch_up()
         except asyncio.CancelledError:
             pass
+
+    async def _catch_up(self):
+        # A layer drops messages without telling anyone: a full channel (a console that fell
+        # behind under load), or Redis lost or restarted while this socket stayed open. The table
+        # has them: send what this console may see, since the last check, that it was not sent.
+        # Not what came before this console's stream began, unless it asked for it (resume).
+        rows, newest, too_many = await _unsent(self.caught_up_to, self.agency_id, above=self.catch_up_floor, sent=frozenset(self.sent_ids))
+        if too_many:
+            await self.send_json({"type": "reload"})
+        for row in rows:
+            if row["id"] not in self.sent_ids:  # a push may have come meanwhile
+                await self._send_event(_event_message(row, replayed=True))
+        self.caught_up_to = max(self.caught_up_to, newest)
 
     async def _still_allowed(self):
         user, roles = await _session_user(self.session_key)
@@ -139,30 +197,36 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "error", "detail": "unknown message type"})
 
     async def _resume(self, last_id):
-        if not isinstance(last_id, int) or last_id < 0:
+        # bool is an int to Python (True would resume from 1).
+        if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 <= last_id <= MAX_EVENT_ID:
             await self.send_json({"type": "error", "detail": "last_id must be a non-negative integer"})
             return
-        rows = await _replay(last_id, self.agency_id)
-        if len(rows) > REPLAY_LIMIT:
+        rows, newest = await _replay(last_id, self.agency_id)
+        if len(rows) > REPLAY_LIMIT or last_id > newest:
+            # Too much to replay, or an id this database never wrote (restored or reset since the
+            # console loaded): its state is no base to replay onto; it reloads from the API.
             await self.send_json({"type": "reload"})
             return
+        self.catch_up_floor = min(self.catch_up_floor, max(last_id - REPLAY_WINDOW_IDS, 0))
+        # Asked for: sent again even if this connection sent it before (a console that reloaded
+        # its state replays onto it).
         for row in rows:
-            await self.send_json(
-                {
-                    "type": "event",
-                    "id": row["id"],
-                    "kind": row["kind"],
-                    "incident": row["incident_id"],
-                    "at": row["created_at"].isoformat(),
-                    "actor": row["payload"].get("actor_name"),
-                    "data": row["payload"],
-                    "replayed": True,
-                }
-            )
+            await self._send_event(_event_message(row, replayed=True))
+        self.caught_up_to = max(self.caught_up_to, newest)
         await self.send_json({"type": "resumed", "last_id": rows[-1]["id"] if rows else last_id})
 
     async def event_push(self, message):
-        await self.send_json({**{k: v for k, v in message.items() if k != "type"}, "type": "event"})
+        if message.get("id") in self.sent_ids:
+            return  # the catch-up sent it already
+        await self._send_event({**{k: v for k, v in message.items() if k != "type"}, "type": "event"})
+
+    async def _send_event(self, message):
+        if message["id"] not in self.sent_ids:
+            self.sent_ids.add(message["id"])
+            self.sent_order.append(message["id"])
+            if len(self.sent_order) > SENT_IDS_KEPT:
+                self.sent_ids.discard(self.sent_order.popleft())
+        await self.send_json(message)
 
     async def session_end(self, message):
         await self.close(code=CLOSE_UNAUTHENTICATED)

@@ -6,6 +6,9 @@ const STATES = {
   reconnecting: [gettext("reconnecting…"), "reconnecting"],
   offline: [gettext("offline — reloading from the server"), "offline"],
 };
+// A connection can die without a close (a NAT or proxy forgets it, a laptop sleeps): the socket
+// then looks open and hears nothing. A ping unanswered by the next beat means it is gone.
+const HEARTBEAT_MS = 20000;
 
 export function connectLive({ startId, onEvent, onReload, onState }) {
   let lastId = startId || 0;
@@ -13,6 +16,7 @@ export function connectLive({ startId, onEvent, onReload, onState }) {
   let socket = null;
   let attempt = 0;
   let stopped = false;
+  let heartbeat = null;
 
   function show(state) {
     const [label, css] = STATES[state];
@@ -22,19 +26,56 @@ export function connectLive({ startId, onEvent, onReload, onState }) {
     if (onState) onState(state);
   }
 
+  function resume(ws) {
+    ws.send(JSON.stringify({ type: "resume", last_id: lastId }));
+  }
+
+  function reconnectLater() {
+    show(attempt > 3 ? "offline" : "reconnecting");
+    if (attempt > 3) onReload();
+    const delay = Math.min(30000, 500 * 2 ** attempt) * (0.5 + Math.random());
+    attempt += 1;
+    setTimeout(open, delay);
+  }
+
   function open() {
+    if (stopped) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/ws/events/`);
-    socket.addEventListener("open", () => {
-      attempt = 0;
-      socket.send(JSON.stringify({ type: "resume", last_id: lastId }));
+    const ws = new WebSocket(`${scheme}://${location.host}/ws/events/`);
+    socket = ws;
+    let awaitingPong = false;
+    // Only the current socket may act: one given up on can still deliver a late close.
+    const current = () => socket === ws && !stopped;
+
+    ws.addEventListener("open", () => {
+      if (!current()) return;
+      resume(ws);
+      clearInterval(heartbeat);
+      heartbeat = setInterval(() => {
+        if (!current()) return;
+        if (awaitingPong) { giveUp(ws); return; }
+        awaitingPong = true;
+        ws.send(JSON.stringify({ type: "ping" }));
+      }, HEARTBEAT_MS);
     });
-    socket.addEventListener("message", (message) => {
+    ws.addEventListener("message", (message) => {
+      if (!current()) return;
+      awaitingPong = false; // anything heard proves the connection
       let data;
       try { data = JSON.parse(message.data); } catch (error) { return; }
-      if (data.type === "resumed") show("live");
-      else if (data.type === "reload") { onReload().then((id) => { lastId = Math.max(lastId, id || 0); show("live"); }); }
-      else if (data.type === "event") {
+      if (data.type === "resumed") { attempt = 0; show("live"); }
+      else if (data.type === "reload") {
+        // Too far behind to replay: take the state from the API, then replay from the id that
+        // state was read at. Events already applied are applied again, in order, on top of the
+        // fresh state (one that arrived before the fetch answered would otherwise be lost).
+        Promise.resolve(onReload()).then((id) => {
+          if (!current()) return;
+          lastId = id || 0;
+          seen.clear();
+          if (!id) { ws.close(); return; } // the API failed as well (or has no events yet): start over
+          resume(ws);
+        });
+      } else if (data.type === "event") {
         if (seen.has(data.id)) return; // replays overlap the live stream by design
         seen.add(data.id);
         if (seen.size > 5000) { const oldest = [...seen].slice(0, 2500); oldest.forEach((id) => seen.delete(id)); }
@@ -42,21 +83,26 @@ export function connectLive({ startId, onEvent, onReload, onState }) {
         onEvent(data);
       }
     });
-    socket.addEventListener("close", (event) => {
-      if (stopped) return;
+    ws.addEventListener("close", (event) => {
+      if (!current()) return;
+      clearInterval(heartbeat);
       if (event.code === 4401 || event.code === 4403) { show("offline"); location.reload(); return; }
-      show(attempt > 3 ? "offline" : "reconnecting");
-      if (attempt > 3) onReload();
-      const delay = Math.min(30000, 500 * 2 ** attempt) * (0.5 + Math.random());
-      attempt += 1;
-      setTimeout(open, delay);
+      reconnectLater();
     });
+  }
+
+  function giveUp(ws) {
+    // No close will come from a dead connection in good time: drop it and connect afresh.
+    clearInterval(heartbeat);
+    socket = null;
+    try { ws.close(); } catch (error) { /* already closing */ }
+    reconnectLater();
   }
 
   show("reconnecting");
   open();
   return {
     get lastId() { return lastId; },
-    stop() { stopped = true; if (socket) socket.close(); },
+    stop() { stopped = true; clearInterval(heartbeat); if (socket) socket.close(); },
   };
 }
