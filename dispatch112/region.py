@@ -1,5 +1,7 @@
 """The region this installation serves, derived from settings.REGION_CODE and the wilayah data."""
 
+import contextlib
+
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -73,16 +75,22 @@ def _compute(code):
 
 
 def current_region():
-    info = cache.get(_CACHE_KEY)
+    # The cache is an optimisation: with Redis down, intake must go on (computed from the database).
+    try:
+        info = cache.get(_CACHE_KEY)
+    except Exception:  # noqa: BLE001
+        info = None
     if info is None or info.code != settings.REGION_CODE:
         info = _compute(settings.REGION_CODE)
         if info.loaded:
-            cache.set(_CACHE_KEY, info, 3600)
+            with contextlib.suppress(Exception):
+                cache.set(_CACHE_KEY, info, 3600)
     return info
 
 
 def forget_region_cache():
-    cache.delete(_CACHE_KEY)
+    with contextlib.suppress(Exception):
+        cache.delete(_CACHE_KEY)
 
 
 def region_kelurahan():

@@ -176,6 +176,9 @@ class Incident(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     cancel_reason = models.CharField(_("cancel reason"), max_length=MAX_SHORT_TEXT, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The shift the incident was created in (a night shift belongs to the date it starts).
+    shift = models.CharField(_("shift"), max_length=16, blank=True)
+    shift_date = models.DateField(_("shift date"), null=True, blank=True)
 
     objects = IncidentQuerySet.as_manager()
 
@@ -187,6 +190,7 @@ class Incident(models.Model):
             models.Index(fields=["status", "priority", "created_at"], name="incident_queue_idx"),
             models.Index(fields=["kelurahan", "created_at"], name="incident_kelurahan_idx"),
             models.Index(fields=["category", "created_at"], name="incident_category_idx"),
+            models.Index(fields=["shift_date", "shift"], name="incident_shift_idx"),
         ]
 
     def __str__(self):
@@ -312,12 +316,18 @@ class Call(models.Model):
     notes = models.TextField(_("notes"), max_length=MAX_TEXT, blank=True)
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="calls")
     created_at = models.DateTimeField(_("logged"), auto_now_add=True)
+    # The shift the call was received in (a night shift belongs to the date it starts).
+    shift = models.CharField(_("shift"), max_length=16, blank=True)
+    shift_date = models.DateField(_("shift date"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
         verbose_name = _("call")
         verbose_name_plural = _("calls")
-        indexes = [models.Index(fields=["caller_number", "received_at"], name="call_caller_idx")]
+        indexes = [
+            models.Index(fields=["caller_number", "received_at"], name="call_caller_idx"),
+            models.Index(fields=["shift_date", "shift"], name="call_shift_idx"),
+        ]
 
     def __str__(self):
         return f"{self.caller_number or '—'} {self.outcome} {self.received_at:%Y-%m-%d %H:%M}"

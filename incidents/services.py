@@ -34,6 +34,7 @@ from incidents.models import (
 from incidents.phone import mask_phone, normalise_phone
 from incidents.selectors import kelurahan_for_point, nearest_post
 from incidents.snapshots import assignment_snapshot, incident_snapshot
+from shifts.selectors import shift_stamp
 
 
 @dataclass
@@ -114,15 +115,19 @@ def _derive_status(incident):
 
 
 def _apply_derived_status(incident, *, by, now):
-    """Move an active incident to the status its assignments imply; one event if it changed."""
+    """After an assignment changed: move an active incident to the status its assignments imply,
+    and tell every assigned agency (one incident-wide event), so each agency's console holds the
+    same snapshot even when the status itself did not change."""
     if not incident.is_active:
         return
     new_status = _derive_status(incident)
-    if new_status != incident.status:
-        previous = incident.status
+    previous = incident.status
+    if new_status != previous:
         incident.status = new_status
         _save(incident, "status")
         _event("incident.status_changed", incident=incident, by=by, at=now, previous_status=previous, status=new_status)
+    else:
+        _event("incident.assignments_changed", incident=incident, by=by, at=now)
 
 
 def _validate_location(*, latitude, longitude, kelurahan):
@@ -199,6 +204,7 @@ def call_log(
         outcome=outcome,
         location_text=clean_text(location_text, field="location_text", max_length=MAX_SHORT_TEXT),
         notes=clean_text(notes, field="notes", max_length=MAX_TEXT),
+        **shift_stamp(received_at),
     )
     if new_incident:
         incident_create(by=by, call=call, data=new_incident, at=now)
@@ -256,6 +262,7 @@ def incident_create(*, by, call, data, at=None):
         call_count=1,
         created_at=now,
         created_by=by,
+        **shift_stamp(now),
     )
     call.incident = incident
     call.save(update_fields=["incident"])
@@ -374,6 +381,8 @@ def incident_dispatch(*, incident, agencies, by, posts=None, version=None):
     if incident.dispatched_at is None:
         incident.dispatched_at = now
         _save(incident, "dispatched_at")
+    else:
+        _save(incident)  # new assignments: a new version of the snapshot
     for assignment, distance in created:
         _event(
             "assignment.created",

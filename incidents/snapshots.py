@@ -7,6 +7,8 @@ the same fields for the OpenAPI schema, and a test keeps the two equal.
 No caller personal data here: incident events also go to the assigned agencies.
 """
 
+import contextlib
+
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -102,14 +104,18 @@ def incident_snapshots(id_versions, *, queryset):
     so a cached snapshot of an (id, version) never goes stale; only the missing ones are built,
     which keeps a 500-incident queue from instantiating thousands of model objects per request."""
     keys = {pair: _cache_key(*pair) for pair in id_versions}
-    found = cache.get_many(list(keys.values()))
+    try:
+        found = cache.get_many(list(keys.values()))
+    except Exception:  # noqa: BLE001 — with the cache (Redis) down, build every snapshot
+        found = {}
     missing = [pair for pair in id_versions if keys[pair] not in found]
     if missing:
         built = {}
         for incident in queryset.filter(pk__in=[pk for pk, _ in missing]):
             snapshot = incident_snapshot(incident)
             built[_cache_key(incident.pk, incident.version)] = snapshot
-        cache.set_many(built, SNAPSHOT_CACHE_SECONDS)
+        with contextlib.suppress(Exception):
+            cache.set_many(built, SNAPSHOT_CACHE_SECONDS)
         found.update(built)
     # An incident changed between reading its version and building it: fall back to what was built.
     return [found.get(keys[pair]) for pair in id_versions if keys[pair] in found]

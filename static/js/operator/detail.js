@@ -26,6 +26,7 @@ const STEP_LABELS = { acknowledged: gettext("Acknowledge"), en_route: gettext("E
 const KIND_LABELS = {
   "incident.created": gettext("Incident created"),
   "incident.status_changed": gettext("Status changed"),
+  "incident.assignments_changed": gettext("Agencies updated"),
   "incident.call_linked": gettext("Another call linked"),
   "incident.updated": gettext("Edited"),
   "incident.note": gettext("Note"),

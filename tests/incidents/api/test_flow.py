@@ -148,11 +148,14 @@ def test_emergency_call_to_closed_incident_through_the_api(world, client_for, cl
         ("assignment.acknowledged", damkar_name, at(2)),
         ("incident.status_changed", damkar_name, at(2)),
         ("assignment.declined", psc_name, at(2)),
+        # Every assignment change is also told incident-wide, so each agency's console stays whole.
+        ("incident.assignments_changed", psc_name, at(2)),
         ("assignment.en_route", damkar_name, at(5)),
         ("incident.status_changed", damkar_name, at(5)),
         ("assignment.on_scene", damkar_name, at(12)),
         ("incident.status_changed", damkar_name, at(12)),
         ("assignment.completed", damkar_name, at(50)),
+        ("incident.assignments_changed", damkar_name, at(50)),
         ("incident.resolved", budi, at(55)),
         ("incident.closed", budi, at(60)),
     ]
