@@ -242,12 +242,15 @@ def volunteers_import_csv(*, text, by):
 # --- activations ----------------------------------------------------------------------------------
 
 
+# Locks take the row itself only (of=("self",)): PostgreSQL refuses FOR UPDATE on the nullable
+# side of an outer join, and locking the joined kelurahan or category rows would make unrelated
+# writers wait.
 def _lock_incident(incident):
-    return Incident.objects.select_for_update().select_related("category", "kelurahan__kecamatan").get(pk=incident.pk)
+    return Incident.objects.select_for_update(of=("self",)).select_related("category", "kelurahan__kecamatan").get(pk=incident.pk)
 
 
 def _lock_activation(activation):
-    return Activation.objects.select_for_update().select_related("volunteer__kelurahan__kecamatan", "sent_by").get(pk=activation.pk)
+    return Activation.objects.select_for_update(of=("self",)).select_related("volunteer__kelurahan__kecamatan", "sent_by").get(pk=activation.pk)
 
 
 def _event(kind, *, activation, incident, by, at, via, **extra):
@@ -318,7 +321,7 @@ def activation_create(*, incident, volunteers, by, link_base=""):
         raise ValidationError({"volunteers": _("At most %(n)d volunteers at a time.") % {"n": MAX_PER_ACTIVATION}})
     # Locked in id order, as every writer does, so two operators calling overlapping groups wait
     # for each other instead of deadlocking.
-    locked = {v.pk: v for v in Volunteer.objects.select_for_update().select_related("kelurahan__kecamatan").filter(pk__in=ids).order_by("pk")}
+    locked = {v.pk: v for v in Volunteer.objects.select_for_update(of=("self",)).select_related("kelurahan__kecamatan").filter(pk__in=ids).order_by("pk")}
     already = {
         a.volunteer_id: a for a in Activation.objects.filter(incident=incident, volunteer_id__in=ids, status__in=OPEN_ACTIVATION_STATUSES)
     }
@@ -613,7 +616,7 @@ def message_requeue(*, message, by):
     """A coordinator sends a failed message again (the provider's account was topped up, the
     number corrected). Not for an invitation whose activation can no longer be answered."""
     now = clock.now()
-    message = Message.objects.select_for_update().select_related("activation").get(pk=message.pk)
+    message = Message.objects.select_for_update(of=("self",)).select_related("activation").get(pk=message.pk)
     if message.status != MessageStatus.FAILED:
         raise TransitionNotAllowed(_("Only a failed message can be sent again."), current=message)
     activation = message.activation

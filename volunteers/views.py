@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_http_methods
 
@@ -293,13 +293,13 @@ def _activation_for(token):
 
 # What the volunteer reads about their call, in their terms.
 VOLUNTEER_STATUS_LABELS = {
-    ActivationStatus.SENT: _lazy("Waiting for your answer"),
-    ActivationStatus.ACCEPTED: _lazy("On your way"),
-    ActivationStatus.ARRIVED: _lazy("At the scene"),
-    ActivationStatus.FINISHED: _lazy("Finished"),
-    ActivationStatus.DECLINED: _lazy("Declined"),
-    ActivationStatus.EXPIRED: _lazy("Expired"),
-    ActivationStatus.CANCELLED: _lazy("Stood down"),
+    ActivationStatus.SENT: gettext_lazy("Waiting for your answer"),
+    ActivationStatus.ACCEPTED: gettext_lazy("On your way"),
+    ActivationStatus.ARRIVED: gettext_lazy("At the scene"),
+    ActivationStatus.FINISHED: gettext_lazy("Finished"),
+    ActivationStatus.DECLINED: gettext_lazy("Declined"),
+    ActivationStatus.EXPIRED: gettext_lazy("Expired"),
+    ActivationStatus.CANCELLED: gettext_lazy("Stood down"),
 }
 
 

@@ -34,6 +34,18 @@ def english():
         yield
 
 
+@pytest.fixture(autouse=True)
+def eager_tasks():
+    """Celery tasks run in-process, as in the embedded default, on PostgreSQL + Redis too (no worker
+    runs beside the tests). test_outbox's worker tests switch this off to see the broker path."""
+    from dispatch112.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def clock():
     """10:00 WITA on Friday 27 November 2026, standing still until the test moves it."""

@@ -70,7 +70,7 @@ def test_the_operator_activates_several_at_once_and_a_retry_changes_nothing(fire
     assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
     assert Activation.objects.count() == 2
 
-    again = client.post("/api/v1/activations/", {"incident": fire.pk, "volunteers": ids[:1]}, format="json")
+    again = client.post("/api/v1/activations/", {"incident": fire.pk, "volunteers": ids[:1]}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert again.status_code == 400 and "already called to this incident" in again.json()["fields"]["volunteers"][0]
 
     marked = client.get(PROPOSALS.format(fire.pk)).json()["results"]

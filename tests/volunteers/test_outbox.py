@@ -146,6 +146,23 @@ def test_a_message_the_worker_never_got_is_sent_by_the_sweep(http_gateway, world
     assert message.status == MessageStatus.SENT and len(http_gateway.delivered) == 1
 
 
+def test_with_a_broker_and_no_worker_the_message_waits_queued_and_the_sweep_sends_it(http_gateway, world, clock, eager_tasks, django_capture_on_commit_callbacks):
+    # As in production: the task goes to the broker (Redis on PostgreSQL + Redis, the in-memory
+    # transport embedded); the worker is down, nobody takes it.
+    eager_tasks.conf.task_always_eager = False
+    operator = world.users["operator"]
+    incident = make_incident(operator, place="Bugis")
+    with django_capture_on_commit_callbacks(execute=True):
+        (activation,) = activate(incident, [make_volunteer("Budi", "Bugis")], operator)
+    message = Message.objects.get(activation=activation)
+    assert message.status == MessageStatus.QUEUED and message.attempts == 0 and not http_gateway.requests
+
+    clock.advance(seconds=20)  # the next beat
+    services.messages_send_due()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and len(http_gateway.delivered) == 1
+
+
 def test_a_message_being_sent_by_another_worker_is_left_alone_until_that_worker_is_presumed_dead(http_gateway, world, clock, django_capture_on_commit_callbacks):
     operator = world.users["operator"]
     incident = make_incident(operator, place="Bugis")
