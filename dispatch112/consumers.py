@@ -218,14 +218,21 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
     async def event_push(self, message):
         if message.get("id") in self.sent_ids:
             return  # the catch-up sent it already
+        if "text" in message:
+            self._remember_sent(message["id"])
+            await self.send(text_data=message["text"])
+            return
         await self._send_event({**{k: v for k, v in message.items() if k != "type"}, "type": "event"})
 
-    async def _send_event(self, message):
-        if message["id"] not in self.sent_ids:
-            self.sent_ids.add(message["id"])
-            self.sent_order.append(message["id"])
+    def _remember_sent(self, event_id):
+        if event_id not in self.sent_ids:
+            self.sent_ids.add(event_id)
+            self.sent_order.append(event_id)
             if len(self.sent_order) > SENT_IDS_KEPT:
                 self.sent_ids.discard(self.sent_order.popleft())
+
+    async def _send_event(self, message):
+        self._remember_sent(message["id"])
         await self.send_json(message)
 
     async def session_end(self, message):

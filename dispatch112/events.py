@@ -6,6 +6,7 @@ doorbell; the Event table is the truth a console resumes from.
 """
 
 import contextvars
+import json
 import logging
 from contextlib import contextmanager
 
@@ -72,7 +73,7 @@ def groups_for(event):
 
 
 def message_for(event):
-    return {
+    message = {
         "type": "event.push",
         "id": event.id,
         "kind": event.kind,
@@ -81,6 +82,10 @@ def message_for(event):
         "at": event.created_at.isoformat(),
         "data": event.payload,
     }
+    # Serialised once here, not once per console: at 500 consoles the per-socket json.dumps was
+    # most of the web process's CPU.
+    message["text"] = json.dumps({**message, "type": "event"}, default=str, separators=(",", ":"))
+    return message
 
 
 def publish(event, groups):
