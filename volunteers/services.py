@@ -257,7 +257,8 @@ def _event(kind, *, activation, incident, by, at, via, **extra):
     payload = {
         "incident": incident_snapshot(incident),
         "activation": activation_snapshot(activation),
-        "actor_name": str(by) if by else activation.volunteer.name,
+        # A tap on the link is the volunteer's own doing; the outbox and the clock are nobody's.
+        "actor_name": str(by) if by else (activation.volunteer.name if via == "link" else None),
         "via": via,
         **extra,
     }

@@ -69,7 +69,13 @@ def _cut(text, units):
     keep = max(0, units - len(ELLIPSIS))
     while keep and sms_units(text[:keep].rstrip(" ,.;:-")) + len(ELLIPSIS) > units:
         keep -= 1
-    head = text[:keep].rstrip(" ,.;:-")
+    head = text[:keep]
+    # End on a whole word when that costs little ("lantai terbaka.." reads worse than "lantai..").
+    if keep < len(text) and text[keep].isalnum() and " " in head:
+        word_end = head.rstrip().rfind(" ")
+        if word_end >= keep * 0.6:
+            head = head[:word_end]
+    head = head.rstrip(" ,.;:-")
     return head + ELLIPSIS if head else ""
 
 
@@ -80,7 +86,7 @@ def _fit(template, values, *, cuts, limit=SMS_LENGTH):
     values = {k: fold_gsm(str(v)) for k, v in values.items()}
 
     def render():
-        return " ".join(fold_gsm(template % values).replace(" .", ".").split())
+        return " ".join(fold_gsm(template % values).replace(" .", ".").replace(ELLIPSIS + ".", ELLIPSIS).split())
 
     text = render()
     for name, keep in cuts:

@@ -113,3 +113,25 @@ def test_texts_are_folded_to_the_sms_alphabet_and_counted():
     assert sms_units("a" * 160) == 160 and sms_parts("a" * 160) == 1 and sms_parts("a" * 161) == 2
     assert sms_units("[x]") == 5  # extension characters count twice
     assert sms_units("🔥") is None and sms_parts("🔥" * 71) == 2
+
+
+def test_a_long_description_is_cut_at_a_word_and_the_link_is_never_cut():
+    from types import SimpleNamespace
+
+    from volunteers.texts import activation_text
+
+    incident = SimpleNamespace(
+        reference="112-SMD-20261127-0042",
+        category=SimpleNamespace(name_id="Banjir"),
+        kelurahan_id=1,
+        kelurahan=SimpleNamespace(name="Sempaja Selatan"),
+        address="Perumahan Griya Mukti Blok C, Jl. P. M. Noor",
+        landmark="",
+        description="Air setinggi dada di perumahan, warga lansia dan anak-anak terjebak di lantai dua menunggu perahu karet",
+    )
+    link = "https://112.samarindakota.go.id/r/2A.Xe1paS:1xX4xR:Ru6pOn6u1ynZXis5"
+    text = activation_text(incident=incident, link=link)
+
+    # The description goes first (to whole words), then the place down to the kelurahan.
+    assert text == f"112-SMD-20261127-0042 Banjir di Sempaja Selatan.. Air setinggi dada di.. Terima/tolak: {link}"
+    assert sms_units(text) <= 160
