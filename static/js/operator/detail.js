@@ -10,6 +10,7 @@ let loadedVersion = null;
 let detail = null;
 let options = null;
 let cameras = [];
+let relawan = [];
 let message = null;
 
 const STAGES = [
@@ -42,6 +43,15 @@ const KIND_LABELS = {
   "assignment.completed": gettext("Completed by"),
   "assignment.declined": gettext("Declined by"),
   "assignment.overdue": gettext("Overdue, not acknowledged:"),
+  "volunteer.sent": gettext("Relawan called"),
+  "volunteer.accepted": gettext("Relawan accepted"),
+  "volunteer.declined": gettext("Relawan declined"),
+  "volunteer.arrived": gettext("Relawan arrived"),
+  "volunteer.finished": gettext("Relawan finished"),
+  "volunteer.expired": gettext("Relawan did not answer"),
+  "volunteer.cancelled": gettext("Relawan stood down"),
+  "volunteer.message_sent": gettext("Message sent to relawan"),
+  "volunteer.message_failed": gettext("Message to relawan failed"),
 };
 
 async function load(id) {
@@ -54,6 +64,11 @@ async function load(id) {
   detail = detailResponse.data;
   options = optionsResponse.ok ? optionsResponse.data : { results: [] };
   cameras = [];
+  relawan = [];
+  if (["new", "dispatched", "acknowledged", "en_route", "on_scene"].includes(detail.status)) {
+    const proposals = await get(`/api/v1/incidents/${id}/volunteer-proposals/?limit=5`);
+    if (proposals.ok) relawan = proposals.data.results;
+  }
   if (detail.latitude) {
     const near = await get(`/api/v1/cameras/nearest/?latitude=${detail.latitude}&longitude=${detail.longitude}&limit=4`);
     if (near.ok) cameras = near.data.results;
@@ -128,6 +143,13 @@ function decline(assignment) {
   const reason = askText(interpolate(gettext("Why does %s decline?"), [assignment.agency.name]));
   if (reason) act(post(`/api/v1/assignments/${assignment.id}/decline/`, { reason }), null);
 }
+function activateRelawan(event) {
+  event.preventDefault();
+  const volunteers = [...pane.querySelectorAll("input[name=relawan]:checked")].map((box) => Number(box.value));
+  if (!volunteers.length) return;
+  act(post("/api/v1/activations/", { incident: detail.id, volunteers }, { idempotencyKey: newKey() }), gettext("Relawan activated: the message is on its way."));
+}
+
 export function focusNote() { pane.querySelector("#note-text")?.focus(); }
 export function focusAgencies() { pane.querySelector("input[name=agency]")?.focus(); }
 
@@ -142,6 +164,7 @@ function timelineText(event) {
   const p = event.payload || {};
   const parts = [KIND_LABELS[event.kind] || event.kind];
   if (p.assignment) parts.push(p.assignment.agency.name);
+  if (p.activation && p.activation.volunteer) parts.push(p.activation.volunteer.name);
   if (event.kind === "incident.status_changed") parts.push(`${config.statuses[p.previous_status] || p.previous_status} → ${config.statuses[p.status] || p.status}`);
   if (p.text) parts.push(`“${p.text}”`);
   if (p.note) parts.push(`“${p.note}”`);
@@ -196,6 +219,14 @@ function render() {
     el("form", { class: "note-form", onsubmit: addNote },
       el("input", { id: "note-text", maxlength: "2000", placeholder: gettext("Add a note (Alt+M)"), "aria-label": gettext("Note") }),
       el("button", { type: "submit", class: "small" }, gettext("Add"))),
+    relawan.length ? el("h3", {}, gettext("Relawan nearby")) : null,
+    relawan.length ? el("form", { class: "relawan-form", onsubmit: activateRelawan },
+      relawan.map((r) => el("label", { class: "agency-option" },
+        r.can_activate ? el("input", { type: "checkbox", name: "relawan", value: r.volunteer.id }) : el("span", { class: "muted" }, "· "),
+        ` ${r.volunteer.name}`,
+        el("small", { class: "muted" }, ` · ${r.volunteer.kelurahan.name}${r.distance_m !== null && r.distance_m !== undefined ? ` · ${(r.distance_m / 1000).toFixed(1)} km` : ""}`,
+          r.activation ? ` · ${r.activation.status}` : r.busy ? ` · ${gettext("busy")}` : !r.available_now ? ` · ${gettext("not available now")}` : ""))),
+      el("button", { type: "submit", class: "small" }, gettext("Activate relawan"))) : null,
     cameras.length ? el("h3", {}, gettext("Nearest cameras")) : null,
     cameras.length ? el("ul", { class: "near-cameras" }, cameras.map((c) => el("li", {},
       el("a", { href: `/cctv/cameras/${c.camera.id}/`, target: "_blank", rel: "noopener" }, c.camera.name),
