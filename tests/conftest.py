@@ -73,3 +73,46 @@ def pytest_configure(config):
     # WhiteNoise warns that STATIC_ROOT does not exist until `collectstatic` has run; tests serve
     # static files through the finders and never need it.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+# --- the browser: one definition for every folder's browser tests --------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The system Chromium through Playwright (Debian package `chromium`). Missing: skipped on a
+    laptop, a failure under CI=true, where it means a broken CI image rather than a choice."""
+    import os
+
+    if not Path(CHROMIUM).exists():
+        reason = f"browser tests need Chromium at {CHROMIUM} (Debian package `chromium`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop in this thread; Django then refuses the test
+    # body's ORM calls (SynchronousOnlyOperation) although they are synchronous. Allowed for the
+    # browser tests only, and restored afterwards for the websocket tests.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield launched
+            launched.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

@@ -95,45 +95,7 @@ def fast_probes(settings):
 
 # --- the browser ---------------------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1366, "height": 768}  # the supervisors' desktop screens
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """The system Chromium through Playwright. Missing: skipped on a laptop, a failure under CI=true."""
-    import os
-    from pathlib import Path
-
-    if not Path(CHROMIUM).exists():
-        reason = f"browser tests need Chromium at {CHROMIUM} (Debian package `chromium`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an asyncio loop in this thread, and Django would refuse the test
-    # body's (synchronous) ORM calls; allowed for the browser tests only, and restored after.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield launched
-            launched.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
