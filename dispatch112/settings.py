@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "volunteers",
     "cctv",
     "shifts",
+    "reports",
+    "intake",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -364,3 +367,11 @@ CELERY_BEAT_SCHEDULE["expire-volunteer-activations"] = {
 }
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ActivationStatusEnum"] = "volunteers.models.ActivationStatus"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MessageChannelEnum"] = "volunteers.models.Channel"
+
+# --- Reports -------------------------------------------------------------------------------------
+
+# --- Intake: telephony events, AML, WhatsApp/SMS -------------------------------------------------
+
+# --- Integrations: CAP, EIDO, agency webhooks, units --------------------------------------------
+
+# --- Operations and security ---------------------------------------------------------------------
