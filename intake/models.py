@@ -1,0 +1,76 @@
+"""What arrives from outside before (or beside) an operator: PBX call events, handset locations
+(AML) and WhatsApp/SMS messages.
+
+PbxCall is the PBX's view of one call: the reports measure answer times and abandoned calls from
+it. Its timestamps are the PBX's own; the services in intake/services.py are the only code that
+writes them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AbandonedStage(models.TextChoices):
+    NONE = "", _("not abandoned")
+    # The caller hung up in the voice menu ("press 1"), before any operator's phone rang.
+    MENU = "menu", _("in the voice menu")
+    # The caller hung up while the call was ringing at the operators.
+    QUEUE = "queue", _("waiting for an operator")
+
+
+class PbxCall(models.Model):
+    """One call as the PBX saw it, from offered to ended."""
+
+    pbx_call_id = models.CharField(_("PBX call id"), max_length=128, unique=True)
+    # Normalised to E.164 when it is a valid Indonesian number, else kept as the PBX sent it;
+    # empty when the phone has no SIM card.
+    caller_number = models.CharField(_("caller number"), max_length=32, blank=True, db_index=True)
+    line = models.CharField(_("line"), max_length=40, blank=True)
+    offered_at = models.DateTimeField(_("offered"), null=True, blank=True, db_index=True)
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("answered by")
+    )
+    abandoned_at = models.DateTimeField(_("abandoned"), null=True, blank=True)
+    abandoned_stage = models.CharField(_("abandoned in"), max_length=8, choices=AbandonedStage.choices, blank=True, default="")
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    call = models.ForeignKey(
+        "incidents.Call", null=True, blank=True, on_delete=models.PROTECT, related_name="pbx_calls", verbose_name=_("logged call")
+    )
+
+    class Meta:
+        ordering = ["-offered_at", "-id"]
+        verbose_name = _("PBX call")
+        verbose_name_plural = _("PBX calls")
+
+    def __str__(self):
+        return f"{self.pbx_call_id} {self.caller_number or '—'}"
+
+
+class PbxEvent(models.TextChoices):
+    OFFERED = "offered", _("offered (voice menu)")
+    QUEUED = "queued", _("queued (ringing at operators)")
+    ANSWERED = "answered", _("answered")
+    ABANDONED = "abandoned", _("abandoned")
+    ENDED = "ended", _("ended")
+
+
+class PbxCallEvent(models.Model):
+    """Each event the PBX sent, once: a repeat of the same (call, event) is recognised, not re-applied."""
+
+    pbx_call = models.ForeignKey(PbxCall, on_delete=models.CASCADE, related_name="events")
+    event = models.CharField(_("event"), max_length=16, choices=PbxEvent.choices)
+    at = models.DateTimeField(_("at (PBX clock)"))
+    received_at = models.DateTimeField(_("received"))
+    payload = models.JSONField(_("as sent"), default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("PBX call event")
+        verbose_name_plural = _("PBX call events")
+        constraints = [models.UniqueConstraint(fields=["pbx_call", "event"], name="pbx_call_event_once")]
+
+    def __str__(self):
+        return f"{self.pbx_call_id} {self.event}"
