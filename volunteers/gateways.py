@@ -12,44 +12,26 @@ slow or busy: try again later) or PermanentSendError (it refused this message: r
 import json
 import logging
 import re
-import socket
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from dispatch112.outbox import PermanentSendError, SendError, TransientSendError, http_post  # noqa: F401 — part of this module's interface
+
 logger = logging.getLogger("volunteers.messaging")
 
 PLACEHOLDERS = ("to", "to_local", "body", "channel", "message_id", "key")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-MAX_RESPONSE_BYTES = 64 * 1024
 FORM = "application/x-www-form-urlencoded"
-# Statuses that mean "not now" rather than "not this message".
-TRANSIENT_STATUSES = {408, 425, 429}
 
 
 @dataclass
 class SendResult:
     provider_id: str = ""
     detail: dict = field(default_factory=dict)
-
-
-class SendError(Exception):
-    def __init__(self, message, *, retry_after=None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class TransientSendError(SendError):
-    pass
-
-
-class PermanentSendError(SendError):
-    pass
 
 
 class Gateway:
@@ -115,13 +97,6 @@ def template_problems(template, content_type):
     return problems
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # urllib turns a redirected POST into a GET without the body: the message would be lost while
-    # the provider answered 200. A redirect is a configuration error instead.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        raise PermanentSendError(f"the provider redirected (HTTP {code}) to {newurl}; set MESSAGING_HTTP_URL to the final address")
-
-
 class HttpGateway(Gateway):
     """POSTs each message to a provider's HTTP API.
 
@@ -174,35 +149,9 @@ class HttpGateway(Gateway):
             headers[self.auth_header[0]] = self.auth_header[1]
         return body, headers
 
-    def _opener(self):
-        host = urllib.parse.urlsplit(self.url).hostname or ""
-        handlers = [_NoRedirects()]
-        if host in ("127.0.0.1", "localhost", "::1"):
-            handlers.append(urllib.request.ProxyHandler({}))
-        return urllib.request.build_opener(*handlers)
-
     def send(self, message):
         body, headers = self.build(message)
-        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
-        try:
-            with self._opener().open(request, timeout=self.timeout) as response:
-                raw = response.read(MAX_RESPONSE_BYTES)
-                status = response.status
-        except urllib.error.HTTPError as error:
-            detail = _snippet(error.read(2048) if error.fp else b"")
-            text = f"HTTP {error.code} {error.reason}" + (f": {detail}" if detail else "")
-            if error.code >= 500 or error.code in TRANSIENT_STATUSES:
-                raise TransientSendError(text, retry_after=_retry_after(error.headers)) from None
-            raise PermanentSendError(text) from None
-        except (TimeoutError, socket.timeout):
-            raise TransientSendError(f"no answer within {self.timeout} s") from None
-        except urllib.error.URLError as error:
-            reason = error.reason
-            if isinstance(reason, (TimeoutError, socket.timeout)):
-                raise TransientSendError(f"no answer within {self.timeout} s") from None
-            raise TransientSendError(f"cannot reach the provider: {reason}") from None
-        except (ConnectionError, OSError) as error:
-            raise TransientSendError(f"cannot reach the provider: {error}") from None
+        status, raw = http_post(self.url, body, headers, timeout=self.timeout, peer="provider")
         return SendResult(provider_id=_provider_id(raw, self.provider_id_field), detail={"status": status})
 
 
@@ -215,15 +164,6 @@ def parse_auth_header(text):
     if not sep or not re.fullmatch(r"[A-Za-z0-9-]+", name.strip()):
         raise ImproperlyConfigured("MESSAGING_HTTP_AUTH_HEADER must look like 'Authorization: Bearer <token>'.")
     return name.strip(), value.strip()
-
-
-def _snippet(raw):
-    return " ".join(raw.decode("utf-8", "replace").split())[:200]
-
-
-def _retry_after(headers):
-    value = (headers or {}).get("Retry-After", "") if headers is not None else ""
-    return int(value) if str(value).strip().isdigit() else None
 
 
 def _provider_id(raw, path):

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dispatch112 import clock, events
+from dispatch112 import clock, events, outbox
 from dispatch112.errors import StaleVersion, TransitionNotAllowed
 from dispatch112.text import clean_text
 from incidents.models import Incident, IncidentStatus
@@ -486,10 +486,9 @@ def activations_expire_due(*, now=None):
 
 def retry_delay(attempts, retry_after=None):
     """Seconds before the next attempt: base · 2^(attempts-1), capped; at least what the provider asked."""
-    delay = min(settings.MESSAGING_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), settings.MESSAGING_RETRY_MAX_SECONDS)
-    if retry_after:
-        delay = max(delay, min(int(retry_after), settings.MESSAGING_RETRY_MAX_SECONDS))
-    return delay
+    return outbox.retry_delay(
+        attempts, base=settings.MESSAGING_RETRY_BASE_SECONDS, cap=settings.MESSAGING_RETRY_MAX_SECONDS, retry_after=retry_after
+    )
 
 
 def _message_event(kind, message, now):
