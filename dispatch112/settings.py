@@ -371,6 +371,19 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MessageChannelEnum"] = "volunteers.
 # --- Reports -------------------------------------------------------------------------------------
 
 # --- Intake: telephony events, AML, WhatsApp/SMS -------------------------------------------------
+# PBX call events (offered, queued, answered, abandoned, ended) carry the PBX's own clock; a time
+# further ahead than this is refused as a PBX clock fault.
+TELEPHONY_CLOCK_TOLERANCE_SECONDS = env.int("TELEPHONY_CLOCK_TOLERANCE_SECONDS", 120, minimum=0, maximum=3600)
+# A call logged without a ring taken is tied to the PBX call from the same number within this.
+TELEPHONY_MATCH_MINUTES = env.int("TELEPHONY_MATCH_MINUTES", 30, minimum=1, maximum=1440)
+# An AML position belongs to the call from the same number received this long before or after it.
+AML_ATTACH_MINUTES = env.int("AML_ATTACH_MINUTES", 15, minimum=1, maximum=240)
+# WhatsApp Cloud API webhook: the app secret signs each POST (X-Hub-Signature-256); the verify
+# token answers the GET handshake. Empty secret: the webhook refuses every POST. Both take _FILE.
+WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", "")
+WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", "")
+# Largest webhook body accepted (a provider batch of messages), in bytes.
+INTAKE_WEBHOOK_MAX_BYTES = env.int("INTAKE_WEBHOOK_MAX_BYTES", 262144, minimum=1024)
 
 # --- Integrations: CAP, EIDO, agency webhooks, units --------------------------------------------
 

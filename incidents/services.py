@@ -562,8 +562,9 @@ def escalate_overdue_assignments(*, now=None):
 # --- telephony ------------------------------------------------------------------------------------
 
 
-def call_ringing(*, by, caller_number, line=""):
+def call_ringing(*, by, caller_number, line="", pbx_call_id=""):
     """A call is ringing at the PBX: put a banner on the operator consoles. Returns the Event.
+    `pbx_call_id` (from the PBX call events, intake/telephony.py) ties the ring to its PBX call.
 
     A number the PBX sends that is not a valid Indonesian number still rings (as typed): an
     emergency line never drops a call over formatting.
@@ -579,7 +580,13 @@ def call_ringing(*, by, caller_number, line=""):
             kind="call.ringing",
             audience=events.AUDIENCE_CONSOLE,
             actor=by,
-            payload={"caller_number": number, "number_valid": valid, "line": line, "actor_name": str(by)},
+            payload={
+                "caller_number": number,
+                "number_valid": valid,
+                "line": line,
+                "actor_name": str(by),
+                **({"pbx_call_id": pbx_call_id} if pbx_call_id else {}),
+            },
         )
 
 

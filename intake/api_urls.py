@@ -1,1 +1,8 @@
-urlpatterns = []
+from django.urls import path
+
+from intake import api
+
+urlpatterns = [
+    path("telephony/events/", api.PbxEventView.as_view(), name="telephony-events"),
+    path("telephony/calls/link/", api.PbxCallLinkView.as_view(), name="telephony-call-link"),
+]
