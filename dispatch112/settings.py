@@ -369,6 +369,20 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ActivationStatusEnum"] = "volunteer
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MessageChannelEnum"] = "volunteers.models.Channel"
 
 # --- Reports -------------------------------------------------------------------------------------
+# Targets the response reports measure against (the field's standards; each overridable).
+# NENA-STA-020.1: 90 % of calls answered within 15 s and 95 % within 20 s (time to answer =
+# PBX answered − queued: the voice menu is the caller's choice, not the center's wait).
+REPORTS_ANSWER_TARGETS = [
+    (env.int("REPORTS_ANSWER_TARGET_SECONDS", 15, minimum=1), env.int("REPORTS_ANSWER_TARGET_PERCENT", 90, minimum=1, maximum=100)),
+    (env.int("REPORTS_ANSWER_TARGET2_SECONDS", 20, minimum=1), env.int("REPORTS_ANSWER_TARGET2_PERCENT", 95, minimum=1, maximum=100)),
+]
+# NFPA 1225: 90 % of emergencies processed from answer to dispatch within 60 s.
+REPORTS_DISPATCH_TARGET_SECONDS = env.int("REPORTS_DISPATCH_TARGET_SECONDS", 60, minimum=1)
+REPORTS_DISPATCH_TARGET_PERCENT = env.int("REPORTS_DISPATCH_TARGET_PERCENT", 90, minimum=1, maximum=100)
+# Acknowledgement: per priority, the same deadlines the escalation uses (ACK_TARGET_SECONDS).
+REPORTS_ACK_TARGET_PERCENT = env.int("REPORTS_ACK_TARGET_PERCENT", 90, minimum=1, maximum=100)
+# A custom date range longer than this is refused (the dashboard stays one page of figures).
+REPORTS_MAX_RANGE_DAYS = env.int("REPORTS_MAX_RANGE_DAYS", 3660, minimum=1)
 
 # --- Intake: telephony events, AML, WhatsApp/SMS -------------------------------------------------
 # PBX call events (offered, queued, answered, abandoned, ended) carry the PBX's own clock; a time
