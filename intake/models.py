@@ -74,3 +74,58 @@ class PbxCallEvent(models.Model):
 
     def __str__(self):
         return f"{self.pbx_call_id} {self.event}"
+
+
+class AmlTransport(models.TextChoices):
+    SMS = "sms", _("SMS")
+    HTTPS = "https", _("HTTPS")
+
+
+class AmlQuerySet(models.QuerySet):
+    def accepted(self):
+        return self.filter(rejected=False)
+
+
+class AmlLocation(models.Model):
+    """One AML message as it arrived: a handset's position, or a rejected message and why.
+
+    Kept whether or not it is valid (a rejected one is the evidence a gateway or handset fault
+    leaves); a valid one is attached to the call from the same number once that call is logged.
+    """
+
+    transport = models.CharField(_("transport"), max_length=8, choices=AmlTransport.choices)
+    caller_number = models.CharField(_("caller number"), max_length=32, blank=True, db_index=True)
+    raw = models.TextField(_("as received"), blank=True)
+    received_at = models.DateTimeField(_("received"), db_index=True)
+    rejected = models.BooleanField(_("rejected"), default=False)
+    reject_field = models.CharField(_("rejected field"), max_length=40, blank=True)
+    reject_reason = models.CharField(_("reason"), max_length=255, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    radius_m = models.PositiveIntegerField(_("radius (m)"), null=True, blank=True)
+    confidence = models.PositiveSmallIntegerField(_("confidence (%)"), null=True, blank=True)
+    method = models.CharField(_("positioning method"), max_length=1, blank=True)
+    positioned_at = models.DateTimeField(_("positioned"), null=True, blank=True)
+    imsi = models.CharField("IMSI", max_length=15, blank=True)
+    imei = models.CharField("IMEI", max_length=16, blank=True)
+    mcc = models.CharField("MCC", max_length=3, blank=True)
+    mnc = models.CharField("MNC", max_length=3, blank=True)
+    call = models.ForeignKey(
+        "incidents.Call", null=True, blank=True, on_delete=models.PROTECT, related_name="aml_locations", verbose_name=_("call")
+    )
+    attached_at = models.DateTimeField(_("attached"), null=True, blank=True)
+
+    objects = AmlQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("AML location")
+        verbose_name_plural = _("AML locations")
+        indexes = [models.Index(fields=["caller_number", "received_at"], name="aml_caller_idx")]
+
+    def __str__(self):
+        return f"AML {self.caller_number or '—'} {'rejected' if self.rejected else self.method}"
+
+    @property
+    def has_position(self):
+        return self.latitude is not None and self.longitude is not None

@@ -1,10 +1,12 @@
-"""Writes for the PBX's call events: offered, queued (ringing at the operators), answered,
-abandoned, ended — one row per call, one PbxCallEvent per (call, event).
+"""Writes for what arrives from outside: PBX call events, AML positions, WhatsApp/SMS messages.
+Each is one transaction; every change the consoles must see is an Event in it (pushed on commit).
 
-A PBX retries, and events can overtake each other on the way (an "ended" before its "answered"):
-each event is applied once, in whatever order it arrives, as long as its time fits the times
-already known. What cannot have happened (answered after it was abandoned, abandoned in the menu
-after it reached the queue, answered before it was offered) is refused and changes nothing.
+PBX call events — offered, queued (ringing at the operators), answered, abandoned, ended — make
+one PbxCall row per call and one PbxCallEvent per (call, event). A PBX retries, and events can
+overtake each other on the way (an "ended" before its "answered"): each event is applied once,
+in whatever order it arrives, as long as its time fits the times already known. What cannot have
+happened (answered after it was abandoned, abandoned in the menu after it reached the queue,
+answered before it was offered) is refused and changes nothing.
 """
 
 from datetime import timedelta
@@ -16,14 +18,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import logging
+
 from dispatch112 import clock, events
+from dispatch112.region import current_region
 from dispatch112.errors import TransitionNotAllowed
 from dispatch112.models import Event, User
 from dispatch112.roles import CONSOLE_ROLES, has_role
 from dispatch112.text import clean_text
 from incidents.phone import normalise_phone
 from incidents.services import call_ringing
-from intake.models import AbandonedStage, PbxCall, PbxCallEvent, PbxEvent
+from incidents.models import Call
+from intake import aml
+from intake.models import AbandonedStage, AmlLocation, AmlTransport, PbxCall, PbxCallEvent, PbxEvent
 
 # The PBX's own words for the same event.
 EVENT_ALIASES = {"ringing": PbxEvent.QUEUED, "hangup": PbxEvent.ENDED}
@@ -235,3 +242,154 @@ def pbx_call_link(*, call, by, ring=None):
         fields.append("answered_by")
     pbx_call.save(update_fields=fields)
     return pbx_call
+
+
+# --- AML ------------------------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+
+def aml_snapshot(location):
+    return {
+        "id": location.pk,
+        "caller_number": location.caller_number,
+        "latitude": str(location.latitude) if location.latitude is not None else None,
+        "longitude": str(location.longitude) if location.longitude is not None else None,
+        "radius_m": location.radius_m,
+        "confidence": location.confidence,
+        "method": location.method,
+        "method_label": str(aml.PositioningMethod(location.method).label) if location.method else "",
+        "positioned_at": location.positioned_at.isoformat() if location.positioned_at else None,
+        "received_at": location.received_at.isoformat(),
+        "in_region": location.has_position and current_region().contains(location.latitude, location.longitude),
+        "call": location.call_id,
+    }
+
+
+def _aml_window():
+    return timedelta(minutes=settings.AML_ATTACH_MINUTES)
+
+
+def _aml_event(kind, location, *, by, incident=None):
+    events.record(
+        kind=kind,
+        audience=events.AUDIENCE_CONSOLE,
+        incident=incident,
+        actor=by,
+        payload={"aml": aml_snapshot(location), "actor_name": str(by) if by else None},
+    )
+
+
+@transaction.atomic
+def aml_receive(*, by, transport, raw, caller_number="", form=None):
+    """Take one AML message from the gateway. A valid one is stored, attached to the call from
+    the same number if that call is already logged, and announced to the consoles; an invalid
+    one is stored as rejected, with the field and the reason. Returns the AmlLocation."""
+    now = clock.now()
+    raw = str(raw or "")[: aml.MAX_MESSAGE]
+    try:
+        if transport == AmlTransport.SMS:
+            fix = aml.parse_sms(raw, caller_number=caller_number, now=now)
+        else:
+            fix = aml.parse_https(form or {}, now=now)
+        number = normalise_phone(fix.caller_number, field="device_number" if transport == AmlTransport.HTTPS else "from")
+        if not number:
+            raise aml.AmlInvalid("device_number" if transport == AmlTransport.HTTPS else "from", _("Missing: whose position is it?"))
+    except (aml.AmlInvalid, ValidationError) as problem:
+        field, reason = (problem.field, problem.message) if isinstance(problem, aml.AmlInvalid) else next(
+            (key, messages[0]) for key, messages in problem.message_dict.items()
+        )
+        location = AmlLocation.objects.create(
+            transport=transport,
+            caller_number=caller_number_as_sent(str(caller_number or (form or {}).get("device_number", ""))[:32]),
+            raw=raw,
+            received_at=now,
+            rejected=True,
+            reject_field=field[:40],
+            reject_reason=str(reason)[:255],
+        )
+        logger.warning("AML message %s rejected: %s: %s", location.pk, field, reason)
+        return location
+    location = AmlLocation.objects.create(
+        transport=transport,
+        caller_number=number,
+        raw=raw,
+        received_at=now,
+        latitude=fix.latitude,
+        longitude=fix.longitude,
+        radius_m=fix.radius_m,
+        confidence=fix.confidence,
+        method=fix.method,
+        positioned_at=fix.positioned_at,
+        imsi=fix.imsi,
+        imei=fix.imei,
+        mcc=fix.mcc,
+        mnc=fix.mnc,
+    )
+    window = _aml_window()
+    call = (
+        Call.objects.filter(caller_number=number, received_at__gte=now - window, received_at__lte=now + window)
+        .select_related("incident")
+        .order_by("-received_at")
+        .first()
+    )
+    if call is not None and location.has_position:
+        _aml_attach(location, call, now=now)
+    _aml_event("aml.received", location, by=by, incident=call.incident if call else None)
+    return location
+
+
+def _aml_attach(location, call, *, now):
+    location.call = call
+    location.attached_at = now
+    location.save(update_fields=["call", "attached_at"])
+
+
+@transaction.atomic
+def aml_attach_to_call(*, call, by=None):
+    """A call was logged: the AML positions from its number within the window become its own.
+    Returns the positions attached now (oldest first)."""
+    if not call.caller_number:
+        return []
+    now = clock.now()
+    window = _aml_window()
+    pending = list(
+        AmlLocation.objects.select_for_update()
+        .accepted()
+        .filter(
+            call__isnull=True,
+            latitude__isnull=False,
+            caller_number=call.caller_number,
+            received_at__gte=call.received_at - window,
+            received_at__lte=call.received_at + window,
+        )
+        .order_by("received_at", "id")
+    )
+    incident = call.incident if call.incident_id else None
+    for location in pending:
+        _aml_attach(location, call, now=now)
+        _aml_event("aml.attached", location, by=by, incident=incident)
+    return pending
+
+
+def aml_attach_due(*, now=None):
+    """The periodic sweep: positions still waiting for a call whose call has since been logged
+    (by a console that did not report it, or through the API). Returns how many were attached."""
+    now = now or clock.now()
+    window = _aml_window()
+    numbers = set(
+        AmlLocation.objects.accepted()
+        .filter(call__isnull=True, latitude__isnull=False, received_at__gte=now - 2 * window)
+        .values_list("caller_number", flat=True)
+    )
+    attached = 0
+    for call in Call.objects.filter(caller_number__in=numbers, received_at__gte=now - 3 * window).select_related("incident"):
+        attached += len(aml_attach_to_call(call=call))
+    return attached
+
+
+@transaction.atomic
+def call_logged(*, call, by, ring=None):
+    """The console logged `call` (from `ring`, if it took one): tie it to its PBX call and to the
+    AML positions from its number. Returns (pbx_call or None, [attached positions])."""
+    return pbx_call_link(call=call, by=by, ring=ring), aml_attach_to_call(call=call, by=by)
