@@ -14,7 +14,9 @@ import urllib.parse
 import urllib.request
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dispatch112 import clock
 
@@ -23,7 +25,41 @@ logger = logging.getLogger(__name__)
 MAX_RESPONSE_BYTES = 64 * 1024
 # Statuses that mean "not now" rather than "not this request".
 TRANSIENT_STATUSES = {408, 425, 429}
-QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+
+
+class OutboxStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    # Claimed by one sender until `claimed_until`; a sender that died leaves it to be picked up again.
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+QUEUED, SENDING, SENT, FAILED = OutboxStatus.values
+
+
+class OutboxQuerySet(models.QuerySet):
+    def due(self, now):
+        """Queued and due, or claimed by a sender that has not finished in time (it died)."""
+        return self.filter(Q(status=QUEUED, next_attempt_at__lte=now) | Q(status=SENDING, claimed_until__lte=now))
+
+
+class OutboxRow(models.Model):
+    """The fields every outbox row has (send_once works on them)."""
+
+    status = models.CharField(_("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+
+    objects = OutboxQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
 
 
 class SendError(Exception):

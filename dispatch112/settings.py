@@ -392,8 +392,6 @@ TELEPHONY_CLOCK_TOLERANCE_SECONDS = env.int("TELEPHONY_CLOCK_TOLERANCE_SECONDS",
 TELEPHONY_MATCH_MINUTES = env.int("TELEPHONY_MATCH_MINUTES", 30, minimum=1, maximum=1440)
 # An AML position belongs to the call from the same number received this long before or after it.
 AML_ATTACH_MINUTES = env.int("AML_ATTACH_MINUTES", 15, minimum=1, maximum=240)
-# The console ties a position to the call it logs at once; this sweep catches calls logged elsewhere.
-CELERY_BEAT_SCHEDULE["attach-aml-positions"] = {"task": "intake.tasks.attach_aml_positions", "schedule": 60}
 # WhatsApp Cloud API webhook: the app secret signs each POST (X-Hub-Signature-256); the verify
 # token answers the GET handshake. Empty secret: the webhook refuses every POST. Both take _FILE.
 WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", "")
@@ -402,5 +400,32 @@ WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", "")
 INTAKE_WEBHOOK_MAX_BYTES = env.int("INTAKE_WEBHOOK_MAX_BYTES", 262144, minimum=1024)
 
 # --- Integrations: CAP, EIDO, agency webhooks, units --------------------------------------------
+# CAP alerts this center publishes: the <sender> (an address that names the center; derived from
+# the region when empty) and the <senderName>.
+CAP_SENDER = env.str("CAP_SENDER", "")
+CAP_SENDER_NAME = env.str("CAP_SENDER_NAME", "Call Center 112")
+# CAP feeds to read (comma-separated Atom/RSS index URLs, e.g. BMKG's
+# https://signature.bmkg.go.id/alert/public/id/rss.xml); empty: none is read.
+CAP_FEED_URLS = env.list("CAP_FEED_URLS", default=[])
+CAP_FEED_TIMEOUT_SECONDS = env.int("CAP_FEED_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+CAP_FEED_MAX_ITEMS = env.int("CAP_FEED_MAX_ITEMS", 100, minimum=1, maximum=1000)
+CELERY_BEAT_SCHEDULE["read-cap-feeds"] = {
+    "task": "integrations.tasks.read_cap_feeds",
+    "schedule": env.int("CAP_FEED_POLL_SECONDS", 300, minimum=30),
+}
+# EIDO documents to the agencies' webhooks (URL and secret per agency, in the admin).
+EIDO_SENDING_SYSTEM = env.str("EIDO_SENDING_SYSTEM", "")
+EIDO_WEBHOOK_TIMEOUT_SECONDS = env.int("EIDO_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+EIDO_WEBHOOK_RETRY_BASE_SECONDS = env.int("EIDO_WEBHOOK_RETRY_BASE_SECONDS", 10, minimum=1)
+EIDO_WEBHOOK_RETRY_MAX_SECONDS = env.int("EIDO_WEBHOOK_RETRY_MAX_SECONDS", 900, minimum=1)
+EIDO_WEBHOOK_MAX_ATTEMPTS = env.int("EIDO_WEBHOOK_MAX_ATTEMPTS", 10, minimum=1, maximum=100)
+CELERY_BEAT_SCHEDULE["eido-webhooks"] = {
+    "task": "integrations.tasks.run_webhooks",
+    "schedule": env.int("EIDO_WEBHOOK_SCAN_SECONDS", 5, minimum=1),
+}
+# Units on the map: a unit's position is pushed at most this often; units silent for longer
+# than UNIT_STALE_MINUTES leave the map.
+UNIT_PUSH_MIN_SECONDS = env.int("UNIT_PUSH_MIN_SECONDS", 5, minimum=0, maximum=300)
+UNIT_STALE_MINUTES = env.int("UNIT_STALE_MINUTES", 30, minimum=1, maximum=1440)
 
 # --- Operations and security ---------------------------------------------------------------------

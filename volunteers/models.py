@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dispatch112.models import Kelurahan
+from dispatch112.outbox import OutboxRow, OutboxStatus
 
 MAX_NAME = 120
 MAX_NOTES = 2000
@@ -289,12 +290,7 @@ class Activation(models.Model):
 # --- the messaging outbox -------------------------------------------------------------------------
 
 
-class MessageStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    # Claimed by one sender until `claimed_until`; a sender that died leaves it to be picked up again.
-    SENDING = "sending", _("sending")
-    SENT = "sent", _("sent")
-    FAILED = "failed", _("failed")
+MessageStatus = OutboxStatus
 
 
 class MessagePurpose(models.TextChoices):
@@ -303,15 +299,7 @@ class MessagePurpose(models.TextChoices):
     TEST = "test", _("test message")
 
 
-class MessageQuerySet(models.QuerySet):
-    def due(self, now):
-        """Queued and due, or claimed by a sender that has not finished in time (it died)."""
-        return self.filter(
-            Q(status=MessageStatus.QUEUED, next_attempt_at__lte=now) | Q(status=MessageStatus.SENDING, claimed_until__lte=now)
-        )
-
-
-class Message(models.Model):
+class Message(OutboxRow):
     """One notification to send, written in the same transaction as what it announces.
 
     The row is the truth: a task sends it right after commit, and a periodic sweep sends what
@@ -327,22 +315,12 @@ class Message(models.Model):
     recipient = models.CharField(_("recipient"), max_length=20)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.SMS)
     body = models.TextField(_("text"))
-    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=500, blank=True)
     provider_id = models.CharField(_("provider id"), max_length=120, blank=True)
     gateway = models.CharField(_("gateway"), max_length=40, blank=True)
     # Demo volunteers have made-up numbers: their messages only ever go to the log.
     is_demo = models.BooleanField(_("demo data"), default=False)
-    created_at = models.DateTimeField(_("created"))
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
     # A message about a link that no longer works is worth nothing: it is not retried after this.
     expires_at = models.DateTimeField(_("send no later than"), null=True, blank=True)
-
-    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -180,10 +180,13 @@ export async function reload() {
   if (!incidents.ok) return 0;
   const data = await incidents.json();
   replaceIncidents(data.results);
+  document.dispatchEvent(new CustomEvent("dispatch112:reload"));
   return Number(incidents.headers.get("X-Last-Event-Id") || 0);
 }
 
 function onEvent(event) {
+  // Other layers (integrations/map_layers.js: units, hazard alerts) listen for every event.
+  document.dispatchEvent(new CustomEvent("dispatch112:event", { detail: event }));
   if (event.data && event.data.incident) applyIncident(event.data.incident);
   if (event.kind === "camera.status" || event.kind === "camera.changed") applyCamera(event.data.camera);
   if (event.kind === "camera.registry") reload();
