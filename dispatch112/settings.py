@@ -392,6 +392,8 @@ TELEPHONY_CLOCK_TOLERANCE_SECONDS = env.int("TELEPHONY_CLOCK_TOLERANCE_SECONDS",
 TELEPHONY_MATCH_MINUTES = env.int("TELEPHONY_MATCH_MINUTES", 30, minimum=1, maximum=1440)
 # An AML position belongs to the call from the same number received this long before or after it.
 AML_ATTACH_MINUTES = env.int("AML_ATTACH_MINUTES", 15, minimum=1, maximum=240)
+# The console ties a position to the call it logs at once; this sweep catches calls logged elsewhere.
+CELERY_BEAT_SCHEDULE["attach-aml-positions"] = {"task": "intake.tasks.attach_aml_positions", "schedule": 60}
 # WhatsApp Cloud API webhook: the app secret signs each POST (X-Hub-Signature-256); the verify
 # token answers the GET handshake. Empty secret: the webhook refuses every POST. Both take _FILE.
 WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", "")
