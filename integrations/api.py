@@ -135,8 +135,8 @@ class TrackerView(APIView):
     authentication_classes = []
     permission_classes = [HasDeviceToken]
 
-    def not_authenticated(self):
-        raise exceptions.AuthenticationFailed(HasDeviceToken.message)
+    def get_authenticate_header(self, request):
+        return 'Basic realm="dispatch112-units"'  # a 401 with this header, as OwnTracks expects
 
     def permission_denied(self, request, message=None, code=None):
         raise exceptions.AuthenticationFailed(HasDeviceToken.message)
