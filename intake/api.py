@@ -4,19 +4,28 @@ Thin: parse, check the role, call a service, answer."""
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+import hmac
+import json
+
+from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dispatch112.models import Event
 from dispatch112.roles import CONSOLE_ROLES, HasRole, Role
-from incidents.models import Call
-from intake import services
-from intake.models import AmlTransport
+from incidents.models import Call, Incident
+from incidents.serializers import NewIncidentInput
+from incidents.services import IncidentInput
+from intake import services, webhooks
+from intake.models import AmlTransport, InboundMessage, MessageStatus
 
 ConsoleOnly = HasRole.of(*CONSOLE_ROLES)
 TelephonyOnly = HasRole.of(Role.TELEPHONY)
@@ -146,3 +155,118 @@ class AmlHttpsView(APIView):
         raw = request.data.urlencode() if hasattr(request.data, "urlencode") else urlencode(form)
         location = services.aml_receive(by=request.user, transport=AmlTransport.HTTPS, raw=raw, form=form)
         return _aml_answer(location)
+
+
+# --- WhatsApp / SMS messages ----------------------------------------------------------------------
+
+
+def _json_body(request):
+    if len(request.body) > settings.INTAKE_WEBHOOK_MAX_BYTES:
+        raise exceptions.ValidationError({"body": [_("Too large.")]})
+    try:
+        return json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise exceptions.ParseError(str(error)) from None
+
+
+class WhatsAppWebhookView(APIView):
+    """The WhatsApp Cloud API webhook. No account: Meta proves itself by the verify token (GET
+    handshake) and by signing every POST with the app secret (X-Hub-Signature-256); an unsigned or
+    wrongly signed POST is refused before anything is read."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: str, 403: dict})
+    def get(self, request, *args, **kwargs):
+        params = request.query_params
+        token = settings.WHATSAPP_VERIFY_TOKEN
+        if params.get("hub.mode") == "subscribe" and token and hmac.compare_digest(params.get("hub.verify_token", "").encode(), token.encode()):
+            return HttpResponse(params.get("hub.challenge", ""), content_type="text/plain")
+        raise exceptions.PermissionDenied(_("Wrong verify token."))
+
+    @extend_schema(request=dict, responses={200: dict, 403: dict})
+    def post(self, request, *args, **kwargs):
+        signature = request.headers.get("X-Hub-Signature-256", "")
+        if not webhooks.signature_valid(request.body, signature, settings.WHATSAPP_APP_SECRET):
+            raise exceptions.PermissionDenied(_("Missing or wrong X-Hub-Signature-256."))
+        stored = services.messages_receive(incoming=webhooks.parse_whatsapp(_json_body(request)))
+        # Meta retries anything but a 200; a delivery status (no message) is a 200 with nothing stored.
+        return Response({"stored": [m.pk for m in stored]})
+
+
+class InboundMessagesView(APIView):
+    """For an SMS/WhatsApp gateway (token of a `telephony` machine account), in the generic format:
+    one message, or {"messages": [...]}. A message delivered twice is stored once."""
+
+    permission_classes = [TelephonyOnly]
+
+    @extend_schema(request=dict, responses={201: dict, 200: dict})
+    def post(self, request, *args, **kwargs):
+        stored = services.messages_receive(incoming=webhooks.parse_generic(_json_body(request)), by=request.user)
+        return Response({"stored": [m.pk for m in stored]}, status=status.HTTP_201_CREATED if stored else status.HTTP_200_OK)
+
+
+class InboundMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InboundMessage
+        fields = [
+            "id", "channel", "sender", "sender_name", "received_at", "kind", "text", "latitude", "longitude",
+            "location_name", "media_url", "media_id", "media_type", "status", "handled_at", "call", "incident",
+        ]
+
+
+class MessageLinkInput(serializers.Serializer):
+    incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all())
+
+
+class MessageReplyInput(serializers.Serializer):
+    text = serializers.CharField(max_length=1000)
+
+
+class InboundMessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The operators' intake queue of WhatsApp/SMS messages: `?status=new` (default) or `all`."""
+
+    serializer_class = InboundMessageSerializer
+    permission_classes = [ConsoleOnly]
+    pagination_class = None
+
+    def get_queryset(self):
+        queryset = InboundMessage.objects.select_related("handled_by").order_by("received_at", "id")
+        if self.action != "list":
+            return queryset  # a handled message answers 409 from the service, not 404
+        wanted = self.request.query_params.get("status", MessageStatus.NEW)
+        if wanted == "all":
+            return queryset.order_by("-received_at")[:200]
+        if wanted not in MessageStatus.values:
+            raise exceptions.ValidationError({"status": [_("Use new, incident, linked, prank or all.")]})
+        return queryset.filter(status=wanted)[:200]
+
+    def _answer(self, message):
+        return Response(services.message_snapshot(message))
+
+    @extend_schema(request=NewIncidentInput, responses={200: dict})
+    @action(detail=True, methods=["post"])
+    def incident(self, request, *args, **kwargs):
+        """Turn the message into a logged call and a new incident (the shared pin, the text)."""
+        data = _validated(NewIncidentInput, request)
+        message = services.message_to_incident(message=self.get_object(), by=request.user, data=IncidentInput(**data))
+        return self._answer(message)
+
+    @extend_schema(request=MessageLinkInput, responses={200: dict})
+    @action(detail=True, methods=["post"])
+    def link(self, request, *args, **kwargs):
+        data = _validated(MessageLinkInput, request)
+        return self._answer(services.message_link(message=self.get_object(), incident=data["incident"], by=request.user))
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["post"])
+    def prank(self, request, *args, **kwargs):
+        return self._answer(services.message_mark_prank(message=self.get_object(), by=request.user))
+
+    @extend_schema(request=MessageReplyInput, responses={201: dict})
+    @action(detail=True, methods=["post"])
+    def reply(self, request, *args, **kwargs):
+        data = _validated(MessageReplyInput, request)
+        outgoing = services.message_reply(message=self.get_object(), by=request.user, text=data["text"])
+        return Response({"outbox_message": outgoing.pk, "status": outgoing.status}, status=status.HTTP_201_CREATED)

@@ -129,3 +129,65 @@ class AmlLocation(models.Model):
     @property
     def has_position(self):
         return self.latitude is not None and self.longitude is not None
+
+
+class MessageKind(models.TextChoices):
+    TEXT = "text", _("text")
+    LOCATION = "location", _("shared location")
+    IMAGE = "image", _("photo")
+    OTHER = "other", _("other (voice, video, sticker…)")
+
+
+class MessageStatus(models.TextChoices):
+    NEW = "new", _("waiting")
+    INCIDENT = "incident", _("made an incident")
+    LINKED = "linked", _("linked to an incident")
+    PRANK = "prank", _("prank")
+
+
+class InboundMessageQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(status=MessageStatus.NEW)
+
+
+class InboundMessage(models.Model):
+    """A WhatsApp or SMS message to the Command Center, waiting in the operators' intake queue
+    until one of them turns it into an incident, links it to one, or marks it a prank."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=[("sms", "SMS"), ("whatsapp", "WhatsApp")])
+    # The provider's id: a webhook delivered twice is stored once.
+    provider_id = models.CharField(_("provider id"), max_length=128)
+    sender = models.CharField(_("sender"), max_length=32, db_index=True)
+    sender_name = models.CharField(_("sender name"), max_length=120, blank=True)
+    received_at = models.DateTimeField(_("received"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
+    text = models.TextField(_("text"), blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    location_name = models.CharField(_("place"), max_length=255, blank=True)
+    media_id = models.CharField(_("media id"), max_length=255, blank=True)
+    media_url = models.URLField(_("media address"), max_length=1000, blank=True)
+    media_type = models.CharField(_("media type"), max_length=80, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.NEW)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    call = models.ForeignKey("incidents.Call", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("call"))
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("incident")
+    )
+
+    objects = InboundMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        verbose_name = _("incoming message")
+        verbose_name_plural = _("incoming messages")
+        constraints = [models.UniqueConstraint(fields=["channel", "provider_id"], name="inbound_message_once")]
+        indexes = [models.Index(fields=["status", "received_at"], name="inbound_queue_idx")]
+
+    def __str__(self):
+        return f"{self.channel} {self.sender} {self.kind}"
+
+    @property
+    def has_point(self):
+        return self.latitude is not None and self.longitude is not None

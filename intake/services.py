@@ -27,10 +27,19 @@ from dispatch112.models import Event, User
 from dispatch112.roles import CONSOLE_ROLES, has_role
 from dispatch112.text import clean_text
 from incidents.phone import normalise_phone
-from incidents.services import call_ringing
-from incidents.models import Call
+from incidents.services import IncidentInput, call_log, call_ringing
+from incidents.models import MAX_SHORT_TEXT, MAX_TEXT, Call, CallOutcome
 from intake import aml
-from intake.models import AbandonedStage, AmlLocation, AmlTransport, PbxCall, PbxCallEvent, PbxEvent
+from intake.models import (
+    AbandonedStage,
+    AmlLocation,
+    AmlTransport,
+    InboundMessage,
+    MessageStatus,
+    PbxCall,
+    PbxCallEvent,
+    PbxEvent,
+)
 
 # The PBX's own words for the same event.
 EVENT_ALIASES = {"ringing": PbxEvent.QUEUED, "hangup": PbxEvent.ENDED}
@@ -393,3 +402,179 @@ def call_logged(*, call, by, ring=None):
     """The console logged `call` (from `ring`, if it took one): tie it to its PBX call and to the
     AML positions from its number. Returns (pbx_call or None, [attached positions])."""
     return pbx_call_link(call=call, by=by, ring=ring), aml_attach_to_call(call=call, by=by)
+
+
+# --- WhatsApp / SMS messages ----------------------------------------------------------------------
+
+# The line a call made from a message is logged on, so reports can count calls by channel.
+MESSAGE_LINES = {"whatsapp": "WhatsApp", "sms": "SMS"}
+
+
+def message_snapshot(message):
+    return {
+        "id": message.pk,
+        "channel": message.channel,
+        "sender": message.sender,
+        "sender_name": message.sender_name,
+        "received_at": message.received_at.isoformat(),
+        "kind": message.kind,
+        "text": message.text,
+        "latitude": str(message.latitude) if message.latitude is not None else None,
+        "longitude": str(message.longitude) if message.longitude is not None else None,
+        "location_name": message.location_name,
+        "media_url": message.media_url,
+        "media_id": message.media_id,
+        "media_type": message.media_type,
+        "status": message.status,
+        "handled_by": str(message.handled_by) if message.handled_by_id else None,
+        "call": message.call_id,
+        "incident": message.incident_id,
+    }
+
+
+def _message_event(kind, message, *, by, incident=None):
+    events.record(
+        kind=kind,
+        audience=events.AUDIENCE_CONSOLE,
+        incident=incident,
+        actor=by,
+        payload={"message": message_snapshot(message), "actor_name": str(by) if by else None},
+    )
+
+
+def _clipped(text, limit):
+    # A long message from the public is kept (cut with a mark), never refused: it may be the only report.
+    text = "".join(ch for ch in str(text) if ch in "\n\t" or ord(ch) >= 32).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@transaction.atomic
+def messages_receive(*, incoming, by=None):
+    """Store the messages a webhook delivered; one already stored (same channel and provider id)
+    is skipped. Returns the messages stored now."""
+    now = clock.now()
+    stored = []
+    for item in incoming:
+        if InboundMessage.objects.filter(channel=item.channel, provider_id=item.provider_id).exists():
+            continue
+        message = InboundMessage.objects.create(
+            channel=item.channel,
+            provider_id=item.provider_id,
+            sender=caller_number_as_sent(_clipped(item.sender, 32)),
+            sender_name=_clipped(item.sender_name, 120),
+            # The provider's time, unless it is ahead of ours (a phone's clock is no authority).
+            received_at=min(item.sent_at or now, now),
+            kind=item.kind,
+            text=_clipped(item.text, MAX_TEXT),
+            latitude=item.latitude,
+            longitude=item.longitude,
+            location_name=_clipped(item.location_name, MAX_SHORT_TEXT),
+            media_id=item.media_id,
+            media_url=item.media_url,
+            media_type=item.media_type,
+        )
+        _message_event("message.received", message, by=by)
+        stored.append(message)
+    return stored
+
+
+def _lock_waiting(message):
+    message = InboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status != MessageStatus.NEW:
+        raise TransitionNotAllowed(
+            _("This message was already handled (%(status)s).") % {"status": MessageStatus(message.status).label}
+        )
+    return message
+
+
+def _caller_number(message):
+    try:
+        return normalise_phone(message.sender)
+    except ValidationError:
+        return ""  # not an Indonesian number (a foreign WhatsApp account): the call keeps no number
+
+
+def _notes(message):
+    parts = [message.text]
+    if message.media_url or message.media_id:
+        parts.append(_("Photo: %(ref)s") % {"ref": message.media_url or message.media_id})
+    if not _caller_number(message):
+        parts.append(_("Sender: %(sender)s") % {"sender": message.sender})
+    return _clipped("\n".join(p for p in parts if p), MAX_TEXT)
+
+
+def _handled(message, *, by, status, call, now):
+    message.status = status
+    message.handled_at = now
+    message.handled_by = by
+    message.call = call
+    message.incident = call.incident
+    message.save(update_fields=["status", "handled_at", "handled_by", "call", "incident"])
+    _message_event("message.handled", message, by=by, incident=call.incident)
+    return message
+
+
+def _message_call(message, *, by, outcome, **extra):
+    return call_log(
+        by=by,
+        outcome=outcome,
+        caller_number=_caller_number(message),
+        caller_name=message.sender_name,
+        line=MESSAGE_LINES[message.channel],
+        received_at=message.received_at,
+        location_text=message.location_name,
+        notes=_notes(message),
+        **extra,
+    )
+
+
+@transaction.atomic
+def message_to_incident(*, message, by, data):
+    """One action: the message becomes a logged call and a new incident. The shared pin is the
+    incident's point unless the operator gave another; the text is the call's notes."""
+    now = clock.now()
+    message = _lock_waiting(message)
+    if data.latitude is None and message.has_point:
+        data.latitude, data.longitude = message.latitude, message.longitude
+    if not data.description:
+        data.description = _clipped(message.text, MAX_TEXT)
+    call = _message_call(message, by=by, outcome=CallOutcome.EMERGENCY, new_incident=data)
+    return _handled(message, by=by, status=MessageStatus.INCIDENT, call=call, now=now)
+
+
+@transaction.atomic
+def message_link(*, message, incident, by):
+    """The message is about an incident already open: a further call to it."""
+    now = clock.now()
+    message = _lock_waiting(message)
+    call = _message_call(message, by=by, outcome=CallOutcome.DUPLICATE, link_to=incident)
+    return _handled(message, by=by, status=MessageStatus.LINKED, call=call, now=now)
+
+
+@transaction.atomic
+def message_mark_prank(*, message, by):
+    """A prank: logged as a prank call, so the sender's number counts towards the prank flag."""
+    now = clock.now()
+    message = _lock_waiting(message)
+    call = _message_call(message, by=by, outcome=CallOutcome.PRANK)
+    return _handled(message, by=by, status=MessageStatus.PRANK, call=call, now=now)
+
+
+@transaction.atomic
+def message_reply(*, message, by, text):
+    """An answer to the sender, on the channel it came by, through the messaging outbox."""
+    from volunteers.services import message_queue
+
+    text = clean_text(text, field="text", max_length=1000, required=True)
+    recipient = _caller_number(message)
+    if not recipient:
+        raise ValidationError({"text": _("The sender's number %(sender)s cannot be answered from here.") % {"sender": message.sender}})
+    outgoing = message_queue(purpose="reply", recipient=recipient, channel=message.channel, body=text, now=clock.now())
+    events.record(
+        kind="message.replied",
+        audience=events.AUDIENCE_CONSOLE,
+        incident=message.incident,
+        actor=by,
+        payload={"message": message_snapshot(message), "reply": {"id": outgoing.pk, "text": text}, "actor_name": str(by)},
+    )
+    return outgoing

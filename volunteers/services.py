@@ -279,14 +279,31 @@ def _send_after_commit(message_id):
 
 def _queue_message(*, purpose, activation, body, now, expires_at=None, key=""):
     volunteer = activation.volunteer
+    return message_queue(
+        purpose=purpose,
+        recipient=volunteer.phone,
+        channel=volunteer.channel,
+        body=body,
+        now=now,
+        activation=activation,
+        is_demo=volunteer.is_demo,
+        expires_at=expires_at,
+        key=key,
+    )
+
+
+def message_queue(*, purpose, recipient, channel, body, now, activation=None, is_demo=False, expires_at=None, key=""):
+    """Put one message in the outbox (inside the caller's transaction); it is sent after commit,
+    retried with backoff, and swept up if the worker missed it. Other apps' replies (intake's
+    answers to WhatsApp/SMS reporters) go out through here too."""
     message = Message.objects.create(
         key=key,
         purpose=purpose,
         activation=activation,
-        recipient=volunteer.phone,
-        channel=volunteer.channel,
+        recipient=recipient,
+        channel=channel,
         body=body,
-        is_demo=volunteer.is_demo,
+        is_demo=is_demo,
         created_at=now,
         next_attempt_at=now,
         expires_at=expires_at,
