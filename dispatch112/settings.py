@@ -431,3 +431,7 @@ UNIT_PUSH_MIN_SECONDS = env.int("UNIT_PUSH_MIN_SECONDS", 5, minimum=0, maximum=3
 UNIT_STALE_MINUTES = env.int("UNIT_STALE_MINUTES", 30, minimum=1, maximum=1440)
 
 # --- Operations and security ---------------------------------------------------------------------
+
+# --- Security: authorization, headers, sessions, two-factor, audit, personal data (issue 11) ------
+# The schema and its docs page describe every endpoint: for accounts only, like the API itself.
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
