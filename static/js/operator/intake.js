@@ -18,6 +18,7 @@ let map = null;
 let candidates = [];
 let idempotencyKey = newKey();
 let receivedAt = null;
+let takenRingId = null;
 let submitting = false;
 let lastField = null;
 form.addEventListener("focusin", (event) => { if (event.target.matches("input, select, textarea")) lastField = event.target; });
@@ -149,6 +150,8 @@ async function send(body, successMessage) {
     banner.hidden = false;
     return null;
   }
+  // static/js/intake/console.js ties the call to its PBX call and the caller's AML position.
+  document.dispatchEvent(new CustomEvent("intake:call-logged", { detail: { call: data, ringId: takenRingId } }));
   reset();
   banner.textContent = successMessage(data);
   banner.className = "form-banner ok";
@@ -203,7 +206,7 @@ function renderRings() {
 export function onRingEvent(event) {
   if (event.kind === "call.ringing") {
     if (Date.now() - new Date(event.at).getTime() < 120000) rings.set(event.id, event);
-  } else if (event.kind === "call.taken") rings.delete(event.data.ring_id);
+  } else if (event.kind === "call.taken" || event.data.ring_id) rings.delete(event.data.ring_id);
   renderRings();
 }
 
@@ -217,6 +220,8 @@ export async function takeRing(id) {
   reset();
   number.value = ring.data.caller_number || "";
   receivedAt = ring.at;
+  takenRingId = ring.id;
+  document.dispatchEvent(new CustomEvent("intake:number-changed"));
   loadHistory();
   document.getElementById("caller_name").focus();
   return true;
@@ -235,6 +240,8 @@ export function reset() {
   showFieldErrors(form, {});
   idempotencyKey = newKey();
   receivedAt = null;
+  takenRingId = null;
+  document.dispatchEvent(new CustomEvent("intake:number-changed"));
   number.focus();
 }
 

@@ -2,6 +2,7 @@
 import { get } from "../api.js";
 import { connectLive } from "../live.js";
 import { closeIncident, dispatchChecked, focusAgencies, focusNote, resolve } from "./detail.js";
+import { onIntakeEvent } from "../intake/console.js";
 import { closeAs, linkTo, onRingEvent, reset, takeRing } from "./intake.js";
 import { focusQueue, moveSelection } from "./queue.js";
 import { applyIncident, replaceAll, store } from "./store.js";
@@ -57,7 +58,8 @@ loadQueue().then((startId) => {
     startId,
     onEvent: (event) => {
       if (event.data && event.data.incident) applyIncident(event.data.incident);
-      if (event.kind === "call.ringing" || event.kind === "call.taken") onRingEvent(event);
+      if (event.kind === "call.ringing" || event.kind === "call.taken" || event.kind.startsWith("pbx.")) onRingEvent(event);
+      onIntakeEvent(event);
     },
     onReload: loadQueue,
     onState: (state) => { window.dispatch112.live = state === "live"; },
