@@ -1,5 +1,5 @@
 from dispatch112.region import current_region
-from dispatch112.roles import CONSOLE_ROLES, LANDING_URL_NAMES, Role, role_of, roles_of
+from dispatch112.roles import CONSOLE_ROLES, LANDING_URL_NAMES, REPORT_ROLES, Role, role_of, roles_of
 
 
 def console(request):
@@ -43,4 +43,6 @@ def navigation_for(roles):
         items.append(("volunteers-roster", _("Relawan")))
     if Role.OPD_STAFF in roles:
         items.append((LANDING_URL_NAMES[Role.OPD_STAFF], _("Agency console")))
+    if roles & set(REPORT_ROLES):
+        items.append(("reports:dashboard", _("Reports")))
     return items

@@ -48,6 +48,7 @@ DEMO_LOGINS = [
     DemoLogin("supervisor", "supervisor-112-demo", Role.SUPERVISOR, "Sari Supervisor"),
     DemoLogin("operator", "operator-112-demo", Role.OPERATOR, "Budi Operator"),
     DemoLogin("operator2", "operator2-112-demo", Role.OPERATOR, "Rina Operator"),
+    DemoLogin("pimpinan", "pimpinan-112-demo", Role.PIMPINAN, "Kepala Dinas"),
 ] + [
     # One OPD staff login per agency: the username is the agency code.
     DemoLogin(code, f"{code}-112-demo", Role.OPD_STAFF, f"Petugas {code.upper()}", code)

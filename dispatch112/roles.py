@@ -18,6 +18,8 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     OPERATOR = "operator", _("Operator")
     OPD_STAFF = "opd_staff", _("OPD staff")
+    # Leadership (Kadis, Sekda, Wali Kota's office): reads the reports, changes nothing.
+    PIMPINAN = "pimpinan", _("Pimpinan (leadership)")
     # A machine account (the PBX or call-center system), not a person; it has no console.
     TELEPHONY = "telephony", _("Telephony system")
 
@@ -25,13 +27,15 @@ class Role(models.TextChoices):
 # The permissions each role's group carries (app_label.codename).
 ROLE_PERMISSIONS = {
     Role.OPERATOR: ["dispatch112.use_operator_console"],
-    Role.SUPERVISOR: ["dispatch112.use_operator_console", "dispatch112.use_supervisor_console"],
+    Role.SUPERVISOR: ["dispatch112.use_operator_console", "dispatch112.use_supervisor_console", "reports.view_reports"],
     Role.ADMIN: [
         "dispatch112.use_operator_console",
         "dispatch112.use_supervisor_console",
         "dispatch112.use_admin_pages",
+        "reports.view_reports",
     ],
     Role.OPD_STAFF: ["dispatch112.use_opd_console"],
+    Role.PIMPINAN: ["reports.view_reports"],
     Role.TELEPHONY: ["dispatch112.post_telephony_events"],
 }
 
@@ -43,7 +47,10 @@ LANDING_URL_NAMES = {
     Role.SUPERVISOR: "supervisor-home",
     Role.OPERATOR: "operator-console",
     Role.OPD_STAFF: "opd-console",
+    Role.PIMPINAN: "reports:dashboard",
 }
+# Who may read the reports (pages, exports and API); the pimpinan only reads.
+REPORT_ROLES = (Role.SUPERVISOR, Role.ADMIN, Role.PIMPINAN)
 
 
 def ensure_role_groups():

@@ -188,6 +188,8 @@ class ReportFilterForm(forms.Form):
     def __init__(self, data=None, **kwargs):
         if data is not None:
             data = data.copy()
+            if not data.get("period"):
+                data["period"] = Period.MONTH
             for outer, inner in (("from", "date_from"), ("to", "date_to")):
                 if outer in data and inner not in data:
                     data[inner] = data[outer]

@@ -35,6 +35,8 @@ class Table:
     note: str = ""
     # Extra figures a chart needs that are not columns (kept out of the CSV).
     extra: dict = field(default_factory=dict)
+    # The first row is the "All" row of the rows after it.
+    total_first: bool = False
 
     def as_dict(self):
         return {
@@ -193,6 +195,7 @@ def duration_table(key, title, queryset, steps, *, group_by, group_label, note="
         rows=[{k: v for k, v in row.items() if k != "_key"} | {"key": row["_key"]} for row in rows],
         note=" ".join(x for x in (note, targets) if x),
         extra={"steps": [{"key": s.key, "label": str(s.label), "targets": bool(s.targets)} for s in steps]},
+        total_first=True,
     )
 
 
@@ -408,6 +411,7 @@ def volunteers_by_kelurahan(report):
         ],  # fmt: skip
         rows=rows,
         note=_("Arrival is measured from the activation message; missing: the relawan did not report arriving."),
+        total_first=True,
     )
 
 
@@ -472,6 +476,7 @@ def callcenter_by_hour(report):
         rows=rows,
         note=_("From the PBX call records. Time to answer runs from leaving the voice menu (queued) to an operator answering; targets: %(targets)s.")
         % {"targets": target_text(steps[0])},
+        total_first=True,
     )
 
 
@@ -539,3 +544,47 @@ def dashboard(report, sections=None):
     if {"calls_by_outcome", "handling_by_shift", "response_by_agency"} <= tables.keys():
         result["headline"] = headline(report, tables)
     return result
+
+
+# --- the incident list behind the figures ----------------------------------------------------------
+
+INCIDENT_COLUMNS = [
+    ("reference", gettext_lazy("Reference")), ("created_at", gettext_lazy("Created (WITA)")), ("shift", gettext_lazy("Shift")),
+    ("shift_date", gettext_lazy("Shift date")), ("category", gettext_lazy("Category")), ("priority", gettext_lazy("Priority")),
+    ("status", gettext_lazy("Status")), ("kecamatan", gettext_lazy("Kecamatan")), ("kelurahan", gettext_lazy("Kelurahan")),
+    ("address", gettext_lazy("Address")), ("agencies", gettext_lazy("Agencies")), ("dispatched_at", gettext_lazy("Dispatched")),
+    ("first_acknowledged_at", gettext_lazy("First acknowledged")), ("first_on_scene_at", gettext_lazy("First on scene")),
+    ("resolved_at", gettext_lazy("Resolved")), ("closed_at", gettext_lazy("Closed")), ("cancelled_at", gettext_lazy("Cancelled")),
+    ("created_to_dispatched_s", gettext_lazy("Created → dispatched (s)")), ("dispatched_to_ack_s", gettext_lazy("Dispatched → first acknowledged (s)")),
+    ("dispatched_to_on_scene_s", gettext_lazy("Dispatched → first on scene (s)")), ("dispatched_to_resolved_s", gettext_lazy("Dispatched → resolved (s)")),
+]  # fmt: skip
+
+
+def _between(start, end):
+    return round((end - start).total_seconds(), 1) if start and end else None
+
+
+def incident_rows(report):
+    """Each incident of the filter, oldest first, as a list in INCIDENT_COLUMNS order (streamed)."""
+    from django.db.models import Prefetch
+
+    from incidents.models import Assignment
+
+    language = get_language()
+    queryset = (
+        report.incidents()
+        .select_related("category", "kelurahan__kecamatan")
+        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("agency").order_by("id")))
+        .order_by("created_at", "id")
+    )
+    for incident in queryset.iterator(chunk_size=2000):
+        kelurahan = incident.kelurahan
+        yield [
+            incident.reference, incident.created_at, incident.shift, incident.shift_date.isoformat() if incident.shift_date else "",
+            incident.category.name_for(language), f"P{incident.priority}", str(IncidentStatus(incident.status).label),
+            kelurahan.kecamatan.name if kelurahan else "", kelurahan.name if kelurahan else "", incident.address,
+            ", ".join(a.agency.name for a in incident.assignments.all()), incident.dispatched_at, incident.first_acknowledged_at,
+            incident.first_on_scene_at, incident.resolved_at, incident.closed_at, incident.cancelled_at,
+            _between(incident.created_at, incident.dispatched_at), _between(incident.dispatched_at, incident.first_acknowledged_at),
+            _between(incident.dispatched_at, incident.first_on_scene_at), _between(incident.dispatched_at, incident.resolved_at),
+        ]  # fmt: skip

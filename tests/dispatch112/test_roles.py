@@ -17,12 +17,14 @@ PAGES = {
     "/supervisor/": {Role.SUPERVISOR, Role.ADMIN},
     "/manage/": {Role.ADMIN},
     "/opd/": {Role.OPD_STAFF},
+    "/reports/": {Role.SUPERVISOR, Role.ADMIN, Role.PIMPINAN},
 }
 LANDING = {
     Role.OPERATOR: "/console/",
     Role.SUPERVISOR: "/supervisor/",
     Role.ADMIN: "/manage/",
     Role.OPD_STAFF: "/opd/",
+    Role.PIMPINAN: "/reports/",
 }
 
 

@@ -1,0 +1,48 @@
+"""CSV exports that a spreadsheet opens safely: one writer for every app's downloads.
+
+A text cell starting with = + - @ (or a tab or carriage return, which some spreadsheet programs
+skip before looking for those) would run as a formula when the file is opened: such cells get a
+leading apostrophe, which spreadsheets show as text. Numbers stay numbers (a negative duration is
+data, not a formula). Excel needs the byte-order mark to read UTF-8 (kelurahan names, "→").
+"""
+
+import csv
+from datetime import datetime
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat(timespec="seconds") if timezone.is_aware(value) else value.isoformat(timespec="seconds")
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_lines(header, rows):
+    """The encoded lines of a CSV file (header first), each cell made safe."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        yield writer.writerow([safe_cell(value) for value in row])
+
+
+def csv_response(filename, header, rows):
+    """A streamed download: `rows` may be a generator over a large queryset."""
+    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
