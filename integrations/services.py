@@ -389,7 +389,8 @@ def unit_position_record(*, unit, fix, source):
     """Store one position; push it to the consoles and the unit's agency at most every
     UNIT_PUSH_MIN_SECONDS (a phone or tracker may report every second)."""
     now = clock.now()
-    unit = Unit.objects.select_for_update().select_related("agency", "assignment__incident").get(pk=unit.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of an outer join (the assignment).
+    unit = Unit.objects.select_for_update(of=("self",)).select_related("agency", "assignment__incident").get(pk=unit.pk)
     if not unit.active:
         raise TransitionNotAllowed(_("This unit is switched off; ask an administrator."))
     newest = unit.positions.order_by("-recorded_at").values_list("recorded_at", flat=True).first()

@@ -101,7 +101,8 @@ def test_the_supervisor_publishes_from_the_form_and_a_missing_area_is_named(worl
             "severity": "Moderate", "certainty": "Observed", "area_desc": "Jl. Slamet Riyadi", "status": "Actual"}
 
     refused = client.post("/integrations/cap/", form)
-    assert refused.status_code == 400 and "an alert needs an area on the map" in refused.content.decode()
+    # The page speaks the center's language: the reason in Bahasa Indonesia, on the kelurahan field.
+    assert refused.status_code == 400 and "peringatan memerlukan wilayah di peta" in refused.content.decode()
     assert not PublishedAlert.objects.exists()
 
     published = client.post("/integrations/cap/", {**form, "latitude": "-0.5050", "longitude": "117.1300", "radius_km": "0.5"})
