@@ -183,13 +183,13 @@ class WhatsAppWebhookView(APIView):
         token = settings.WHATSAPP_VERIFY_TOKEN
         if params.get("hub.mode") == "subscribe" and token and hmac.compare_digest(params.get("hub.verify_token", "").encode(), token.encode()):
             return HttpResponse(params.get("hub.challenge", ""), content_type="text/plain")
-        raise exceptions.PermissionDenied(_("Wrong verify token."))
+        raise exceptions.NotAuthenticated(_("Wrong verify token."))
 
     @extend_schema(request=dict, responses={200: dict, 403: dict})
     def post(self, request, *args, **kwargs):
         signature = request.headers.get("X-Hub-Signature-256", "")
         if not webhooks.signature_valid(request.body, signature, settings.WHATSAPP_APP_SECRET):
-            raise exceptions.PermissionDenied(_("Missing or wrong X-Hub-Signature-256."))
+            raise exceptions.NotAuthenticated(_("Missing or wrong X-Hub-Signature-256."))
         stored = services.messages_receive(incoming=webhooks.parse_whatsapp(_json_body(request)))
         # Meta retries anything but a 200; a delivery status (no message) is a 200 with nothing stored.
         return Response({"stored": [m.pk for m in stored]})
