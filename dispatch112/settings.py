@@ -4,6 +4,7 @@ Nothing set → the embedded default (SQLite, in-memory channel layer, eager Cel
 local-memory cache). DATABASE_URL and REDIS_URL switch on PostgreSQL and Redis. See README.md.
 """
 
+import ipaddress
 import os
 import tempfile
 from pathlib import Path
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "reports",
     "intake",
     "integrations",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -431,6 +433,45 @@ UNIT_PUSH_MIN_SECONDS = env.int("UNIT_PUSH_MIN_SECONDS", 5, minimum=0, maximum=3
 UNIT_STALE_MINUTES = env.int("UNIT_STALE_MINUTES", 30, minimum=1, maximum=1440)
 
 # --- Operations and security ---------------------------------------------------------------------
+# Operations (ops/): /healthz, /metrics, structured logs. See README.md, "Operations".
+# First in the chain: the request id wraps everything, and the probes are answered before host
+# checks and the HTTPS redirect (a load balancer calls by the container's address, over HTTP).
+MIDDLEWARE[:0] = ["ops.middleware.RequestContextMiddleware", "ops.middleware.ProbeMiddleware"]
+# /metrics: with `Authorization: Bearer <METRICS_TOKEN>`, or from these networks (CIDR, comma-separated).
+METRICS_TOKEN = env.str("METRICS_TOKEN", "")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(n, strict=False) for n in env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {exc}") from exc
+# Scrapes of several processes within this many seconds share one set of database counts.
+METRICS_DB_CACHE_SECONDS = env.int("METRICS_DB_CACHE_SECONDS", 10, minimum=0, maximum=300)
+# Beat sends a heartbeat this often; a worker or beat silent for longer than the stale limit is
+# reported "warn" by /healthz.
+OPS_HEARTBEAT_SECONDS = env.int("OPS_HEARTBEAT_SECONDS", 30, minimum=5)
+OPS_HEARTBEAT_STALE_SECONDS = env.int("OPS_HEARTBEAT_STALE_SECONDS", 3 * OPS_HEARTBEAT_SECONDS + 30, minimum=10)
+CELERY_BEAT_SCHEDULE["ops-heartbeat"] = {
+    "task": "ops.tasks.heartbeat",
+    "schedule": OPS_HEARTBEAT_SECONDS,
+    "options": {"expires": OPS_HEARTBEAT_SECONDS},  # a pile of old heartbeats proves nothing
+}
+# An outbox whose oldest waiting message is older than this makes /healthz "degraded".
+OPS_OUTBOX_WARN_SECONDS = env.int("OPS_OUTBOX_WARN_SECONDS", 300, minimum=10)
+# Logs: one JSON object a line in production; one readable line in the embedded demo and DEBUG.
+# Every line carries request_id and user_id; phone numbers and callers' names are masked.
+LOG_FORMAT = env.str("LOG_FORMAT", "readable" if EMBEDDED or DEBUG else "json")
+if LOG_FORMAT not in ("json", "readable"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or readable.")
+LOGGING["filters"] = {
+    "request_context": {"()": "ops.logs.RequestContextFilter"},
+    "personal_data": {"()": "ops.logs.PersonalDataFilter"},
+}
+LOGGING["formatters"]["json"] = {"()": "ops.logs.JsonFormatter"}
+LOGGING["formatters"]["readable"] = {"()": "ops.logs.ReadableFormatter", "fmt": LOGGING["formatters"]["plain"]["format"]}
+LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_context", "personal_data"])
+# Celery would replace the root handler with its own format, without the filters above.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Security: authorization, headers, sessions, two-factor, audit, personal data (issue 11) ------
 # The schema and its docs page describe every endpoint: for accounts only, like the API itself.

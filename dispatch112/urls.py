@@ -38,4 +38,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1", versioning_class=None), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", versioning_class=None), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("", include("ops.urls")),
 ]
