@@ -11,10 +11,11 @@ never dropped: `total = measured + missing` for every step.
 """
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import Aggregate, Case, Count, F, FloatField, Func, IntegerField, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, F, FloatField, Func, IntegerField, Value, When
 
 
 @dataclass(frozen=True)
@@ -69,22 +70,13 @@ def percentile(sorted_values, fraction):
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
 
 
-class PercentileCont(Aggregate):
-    function = "PERCENTILE_CONT"
-    name = "PercentileCont"
-    output_field = FloatField()
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression, *, fraction, **extra):
-        # A literal in the SQL: only numbers we chose ourselves ever get here.
-        super().__init__(expression, fraction=float(fraction), **extra)
-
-
 class Seconds(Func):
     """end − start in seconds (PostgreSQL only; NULL when either is missing)."""
 
     arg_joiner = " - "
-    template = "EXTRACT(EPOCH FROM (%(expressions)s))::double precision"
+    # date_part, not EXTRACT: since PostgreSQL 14 EXTRACT returns numeric, several times slower
+    # to compute and to sort than the double precision date_part returns.
+    template = "date_part('epoch', %(expressions)s)"
     output_field = FloatField()
 
 
@@ -92,9 +84,25 @@ def uses_sql_percentiles():
     return connection.vendor == "postgresql"
 
 
+# Sorting a year of durations for percentile_cont wants more than the default 4 MB of memory;
+# without it PostgreSQL sorts on disk. Set per transaction, for the report queries only.
+REPORT_WORK_MEM = "128MB"
+
+
+@contextmanager
+def report_queries():
+    """Run the report queries of one table in one transaction with the memory their sorts need."""
+    if not uses_sql_percentiles():
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        yield
+
+
 def summarise(queryset, steps, *, group_by=None):
-    """[GroupFigures] per value of `group_by` (a field path; None: one group for everything).
-    Groups come in no particular order; a NULL group value is a group too."""
+    """(overall, [per group]) GroupFigures: the whole queryset, and one per value of `group_by` (a
+    field path; None: no groups). Groups come in no particular order; NULL is a group too."""
     if uses_sql_percentiles():
         return _summarise_in_sql(queryset, steps, group_by)
     return _summarise_in_python(queryset, steps, group_by)
@@ -110,34 +118,69 @@ def _target_expression(step, target):
 
 
 def _summarise_in_sql(queryset, steps, group_by):
-    annotations, aggregates = {}, {"n": Count("pk")}
+    # Django builds the rows (filters, joins, each duration and target once per row); the
+    # aggregation around them is plain SQL: one percentile_cont over an array of fractions sorts
+    # each step once, and GROUPING SETS gives the groups and the overall row in one scan.
+    columns = {"_g": F(group_by) if group_by else Value(0)}
+    aggregates = ['COUNT(*) AS "n"']
     for step in steps:
-        name = f"_s_{step.key}"
-        annotations[name] = Seconds(F(step.end), F(step.start))
-        aggregates[f"{step.key}__measured"] = Count(name)
-        aggregates[f"{step.key}__p50"] = PercentileCont(F(name), fraction=0.5)
-        aggregates[f"{step.key}__p90"] = PercentileCont(F(name), fraction=0.9)
+        duration = f"_s_{step.key}"
+        columns[duration] = Seconds(F(step.end), F(step.start))
+        aggregates += [f'COUNT("{duration}")', f'PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "{duration}")']
         for index, target in enumerate(step.targets):
-            aggregates[f"{step.key}__within{index}"] = Count("pk", filter=Q(**{f"{name}__lte": _target_expression(step, target)}))
-    queryset = queryset.annotate(**annotations)
-    if group_by is None:
-        rows = [{"_group": None, **queryset.aggregate(**aggregates)}]
-    else:
-        rows = queryset.values(_group=F(group_by)).annotate(**aggregates).order_by()
-    result = []
+            limit = f"_t_{step.key}{index}"
+            columns[limit] = _target_expression(step, target)
+            aggregates.append(f'COUNT(*) FILTER (WHERE "{duration}" <= "{limit}")')
+    inner, params = queryset.annotate(**columns).values(*columns).query.sql_with_params()
+    grouping = 'GROUPING SETS (("_g"), ())' if group_by else '"_g"'
+    sql = f'SELECT "_g", GROUPING("_g"), {", ".join(aggregates)} FROM ({inner}) AS "report_rows" GROUP BY {grouping}'
+    with report_queries(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    overall, groups = None, []
     for row in rows:
-        figures = {}
+        key, is_total, total, *values = row
+        figures, position = {}, 0
         for step in steps:
-            measured = row[f"{step.key}__measured"]
-            figures[step.key] = StepFigures(
-                measured=measured,
-                missing=row["n"] - measured,
-                p50=row[f"{step.key}__p50"],
-                p90=row[f"{step.key}__p90"],
-                within=[row[f"{step.key}__within{i}"] for i in range(len(step.targets))],
-            )
-        result.append(GroupFigures(key=row["_group"], total=row["n"], steps=figures))
-    return result
+            measured, percentiles = values[position], values[position + 1]
+            within = list(values[position + 2 : position + 2 + len(step.targets)])
+            position += 2 + len(step.targets)
+            p50, p90 = percentiles if percentiles else (None, None)
+            figures[step.key] = StepFigures(measured=measured, missing=total - measured, p50=p50, p90=p90, within=within)
+        group = GroupFigures(key=key, total=total, steps=figures)
+        if is_total or not group_by:
+            overall = group
+        else:
+            groups.append(group)
+    if overall is None:  # no row at all: GROUPING SETS gives none for an empty input
+        overall = _empty(steps)
+    return overall, groups
+
+
+def _empty(steps):
+    return GroupFigures(key=None, total=0, steps={s.key: StepFigures(within=[0] * len(s.targets)) for s in steps})
+
+
+def _figures(rows, steps, index):
+    figures = {}
+    for step in steps:
+        durations, within = [], [0] * len(step.targets)
+        for row in rows:
+            start, end = row[index[step.start]], row[index[step.end]]
+            if start is None or end is None:
+                continue
+            seconds = (end - start).total_seconds()
+            durations.append(seconds)
+            priority = row[index[step.priority_field]] if step.priority_field else None
+            for i, target in enumerate(step.targets):
+                limit = target.for_priority(priority)
+                if limit is not None and seconds <= limit:
+                    within[i] += 1
+        durations.sort()
+        figures[step.key] = StepFigures(
+            measured=len(durations), missing=len(rows) - len(durations), p50=percentile(durations, 0.5), p90=percentile(durations, 0.9), within=within
+        )
+    return figures
 
 
 def _summarise_in_python(queryset, steps, group_by):
@@ -148,36 +191,11 @@ def _summarise_in_python(queryset, steps, group_by):
                 paths.append(path)
     index = {path: i for i, path in enumerate(paths)}
     fields = ([group_by] if group_by else []) + paths
-    groups = {}
+    groups, everything = {}, []
     for values in queryset.values_list(*fields).iterator(chunk_size=5000):
-        key = values[0] if group_by else None
         row = values[1:] if group_by else values
-        groups.setdefault(key, []).append(row)
-    result = []
-    for key, rows in groups.items():
-        figures = {}
-        for step in steps:
-            durations, within = [], [0] * len(step.targets)
-            for row in rows:
-                start, end = row[index[step.start]], row[index[step.end]]
-                if start is None or end is None:
-                    continue
-                seconds = (end - start).total_seconds()
-                durations.append(seconds)
-                priority = row[index[step.priority_field]] if step.priority_field else None
-                for i, target in enumerate(step.targets):
-                    limit = target.for_priority(priority)
-                    if limit is not None and seconds <= limit:
-                        within[i] += 1
-            durations.sort()
-            figures[step.key] = StepFigures(
-                measured=len(durations),
-                missing=len(rows) - len(durations),
-                p50=percentile(durations, 0.5),
-                p90=percentile(durations, 0.9),
-                within=within,
-            )
-        result.append(GroupFigures(key=key, total=len(rows), steps=figures))
-    if group_by is None and not result:
-        result.append(GroupFigures(key=None, total=0, steps={s.key: StepFigures(within=[0] * len(s.targets)) for s in steps}))
-    return result
+        everything.append(row)
+        if group_by:
+            groups.setdefault(values[0], []).append(row)
+    overall = GroupFigures(key=None, total=len(everything), steps=_figures(everything, steps, index)) if everything else _empty(steps)
+    return overall, [GroupFigures(key=key, total=len(rows), steps=_figures(rows, steps, index)) for key, rows in groups.items()]

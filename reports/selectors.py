@@ -181,8 +181,7 @@ def _duration_row(label, figures, steps, key=None):
 
 def duration_table(key, title, queryset, steps, *, group_by, group_label, note=""):
     """One row per group, sorted by name, and an "All" row first."""
-    overall = summarise(queryset, steps)[0]
-    groups = summarise(queryset, steps, group_by=group_by)
+    overall, groups = summarise(queryset, steps, group_by=group_by)
     labels = _labels(group_by, [g.key for g in groups])
     rows = [_duration_row(labels.get(g.key) or UNKNOWN, g, steps, g.key) for g in groups]
     rows.sort(key=_sort_key(group_by))
@@ -384,8 +383,8 @@ def volunteers_by_kelurahan(report):
         .order_by()
     }
     steps = volunteer_steps()
-    figures = {g.key: g for g in summarise(activations, steps, group_by="incident__kelurahan_id")}
-    overall = summarise(activations, steps)[0]
+    overall, groups = summarise(activations, steps, group_by="incident__kelurahan_id")
+    figures = {g.key: g for g in groups}
     labels = _labels("incident__kelurahan_id", counts)
 
     def row(label, found, group):
@@ -451,8 +450,9 @@ def callcenter_by_hour(report):
         .order_by()
     }
     answered = pbx_calls.filter(answered_at__isnull=False)
-    figures = {g.key: g.steps["answer"] for g in summarise(answered.annotate(hour=ExtractHour("offered_at", tzinfo=wita())), steps, group_by="hour")}
-    overall = summarise(answered, steps)[0].steps["answer"]
+    overall, groups = summarise(answered.annotate(hour=ExtractHour("offered_at", tzinfo=wita())), steps, group_by="hour")
+    overall = overall.steps["answer"]
+    figures = {g.key: g.steps["answer"] for g in groups}
 
     def row(hour, found, answer):
         values = {
