@@ -8,7 +8,8 @@ returns: the same rows in all three. Each table is computed by one function of a
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, F, Func, IntegerField, Q, Value
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -219,6 +220,16 @@ def calls_by_outcome(report):
     )
 
 
+def local_part(part, field_name):
+    """The WITA hour ("hour") or ISO weekday ("isodow") of a timestamp column. On PostgreSQL as
+    date_part, an integer computed in double precision: Django's Extract is EXTRACT, which returns
+    numeric since PostgreSQL 14 and costs several times more over a year of calls."""
+    if connection.vendor == "postgresql":
+        return Func(F(field_name), Value(str(wita())), template=f"date_part('{part}', %(expressions)s)::integer", arg_joiner=" AT TIME ZONE ",
+                    output_field=IntegerField())  # fmt: skip
+    return {"hour": ExtractHour, "isodow": ExtractIsoWeekDay}[part](field_name, tzinfo=wita())
+
+
 def _incident_filter_note(report):
     if report.narrows_incidents:
         return _("With a kecamatan, category, agency or priority chosen, only calls about such incidents are counted: prank, silent, info and test calls have none.")
@@ -226,10 +237,9 @@ def _incident_filter_note(report):
 
 
 def calls_heatmap(report):
-    zone = wita()
     counts = (
         report.calls()
-        .annotate(weekday=ExtractIsoWeekDay("received_at", tzinfo=zone), hour=ExtractHour("received_at", tzinfo=zone))
+        .annotate(weekday=local_part("isodow", "received_at"), hour=local_part("hour", "received_at"))
         .values_list("weekday", "hour")
         .annotate(n=Count("id"))
         .order_by()
@@ -438,7 +448,7 @@ def callcenter_by_hour(report):
     pbx_calls = report.pbx_calls()
     counts = {
         row["hour"]: row
-        for row in pbx_calls.annotate(hour=ExtractHour("offered_at", tzinfo=wita()))
+        for row in pbx_calls.annotate(hour=local_part("hour", "offered_at"))
         .values("hour")
         .annotate(
             offered=Count("id"),
@@ -450,7 +460,7 @@ def callcenter_by_hour(report):
         .order_by()
     }
     answered = pbx_calls.filter(answered_at__isnull=False)
-    overall, groups = summarise(answered.annotate(hour=ExtractHour("offered_at", tzinfo=wita())), steps, group_by="hour")
+    overall, groups = summarise(answered.annotate(hour=local_part("hour", "offered_at")), steps, group_by="hour")
     overall = overall.steps["answer"]
     figures = {g.key: g.steps["answer"] for g in groups}
 
