@@ -97,7 +97,7 @@ class OfflineCameraSerializer(serializers.Serializer):
 
 
 class OfflineCamerasSerializer(serializers.Serializer):
-    threshold_minutes = serializers.IntegerField()
+    threshold_minutes = serializers.FloatField()
     results = OfflineCameraSerializer(many=True)
 
 

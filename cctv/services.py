@@ -227,7 +227,8 @@ def cameras_check_health(*, camera_ids=None, at=None):
 
 
 def _clean_camera_ids(camera_ids):
-    if not isinstance(camera_ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in camera_ids):
+    # An id beyond a bigint is no camera; the database would refuse the query with an error, not an answer.
+    if not isinstance(camera_ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in camera_ids):
         raise ValidationError({"cameras": _("A list of camera ids.")})
     if len(camera_ids) > 256:
         raise ValidationError({"cameras": _("At most 256 cameras.")})

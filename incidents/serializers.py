@@ -90,7 +90,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 class CallSerializer(serializers.ModelSerializer):
     operator = serializers.StringRelatedField()
-    incident_reference = serializers.CharField(source="incident.reference", default=None, read_only=True)
+    incident_reference = serializers.CharField(source="incident.reference", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Call

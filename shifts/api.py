@@ -64,6 +64,9 @@ class OnDutySerializer(serializers.Serializer):
     next_people = DutyPersonSerializer(source="next_entries", many=True)
 
 
+MOMENT_YEARS = (2000, 2100)
+
+
 def moment_param(params, name):
     value = (params.get(name) or "").strip()
     if not value:
@@ -71,6 +74,9 @@ def moment_param(params, name):
     moment = parse_datetime(_UNENCODED_OFFSET.sub(r"+\1", value))
     if moment is None:
         raise exceptions.ValidationError({name: [_("Use an ISO 8601 date and time, e.g. 2026-11-27T23:30:00+08:00.")]})
+    if not MOMENT_YEARS[0] <= moment.year <= MOMENT_YEARS[1]:
+        # Far from any roster; before 1932 WITA was local mean time (+07:57:36), an offset ISO 8601 cannot write.
+        raise exceptions.ValidationError({name: [_("Out of range: use a year from %(first)d to %(last)d.") % {"first": MOMENT_YEARS[0], "last": MOMENT_YEARS[1]}]})
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
     return moment

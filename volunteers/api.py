@@ -90,11 +90,16 @@ class ActivationPagination(LimitOffsetPagination):
     default_limit = 100
     max_limit = 500
 
+    def get_paginated_response_schema(self, schema):
+        # The list answers {"results", "count"} (no next/previous links): say so in the schema.
+        return {"type": "object", "required": ["results", "count"], "properties": {"count": {"type": "integer"}, "results": schema}}
+
 
 class ActivationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Volunteers called to incidents. OPD staff: read-only, their agency's incidents, no phone numbers."""
 
     serializer_class = ActivationSerializer
+    pagination_class = ActivationPagination  # for the schema: list() pages with it explicitly
 
     def get_permissions(self):
         return [ConsoleOrAgency() if self.action in ("list", "retrieve") else ConsoleOnly()]
@@ -122,7 +127,7 @@ class ActivationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             OpenApiParameter("incident", int, description="Only this incident's activations"),
             OpenApiParameter("status", str, description="Comma-separated statuses, or `open`"),
         ],
-        responses=ActivationListSerializer,
+        responses=ActivationSerializer,
     )
     def list(self, request, *args, **kwargs):
         queryset = self.get_queryset()
@@ -234,7 +239,7 @@ class VolunteerViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(volunteer_snapshot(volunteer, with_phone=True))
 
     @extend_schema(responses=CoverageRowSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # one row per kelurahan, all of them
     def coverage(self, request, *args, **kwargs):
         """Every kelurahan with its active volunteers and how many are available now."""
         rows = [row for group in selectors.coverage() for row in group.rows]
