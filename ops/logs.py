@@ -65,9 +65,10 @@ class RequestContextFilter(logging.Filter):
 # Indonesian numbers as people write them: +62 812-3456-7890, 62812…, 0812 3456 7890, (0541) 741112.
 # Not preceded or followed by a word character, so ids, hex tokens and dates stay readable.
 PHONE_PATTERN = re.compile(r"(?<![\w/.+-])(?:\+|00)?(?:62[\s.-]?|\(?0)\d(?:[\s.()-]{0,2}\d){6,13}(?!\w)")
-# Keys whose values are personal data wherever they turn up (extra={...}, a logged dict).
+# Keys whose values are personal data wherever they turn up (extra={...}, a logged dict). Not a
+# bare "name": Celery logs its task names under it.
 PERSONAL_KEYS = frozenset(
-    {"caller_name", "caller_number", "name", "full_name", "first_name", "last_name", "phone", "number", "recipient", "to", "to_local", "reporter"}
+    {"caller_name", "caller_number", "volunteer_name", "full_name", "first_name", "last_name", "phone", "number", "recipient", "to_local", "reporter"}
 )
 SQL_LITERAL = re.compile(r"'(?:[^']|'')*'")
 MASK = "***"

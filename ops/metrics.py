@@ -4,7 +4,8 @@ Two kinds:
 - counted by this process (prometheus_client): HTTP requests and their latency, consoles connected
   by WebSocket, events sent to consoles. Each daphne process is its own scrape target (Prometheus
   labels them by instance; sum over instances). Several processes on one host may share one
-  exposition instead: set PROMETHEUS_MULTIPROC_DIR to a directory emptied at each start.
+  exposition instead: set PROMETHEUS_MULTIPROC_DIR to a directory emptied whenever they all start
+  (prometheus_client keeps a dead process's gauge files until then).
 - read from the database when scraped (the same from every process): outbox backlog, overdue
   assignments, calls and incidents. Cached for METRICS_DB_CACHE_SECONDS, so scrapers of several
   processes cost one set of queries.

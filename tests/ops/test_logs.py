@@ -166,3 +166,13 @@ def test_the_embedded_default_logs_readable_lines_and_production_json():
     assert code != 0 and "LOG_FORMAT='xml'" in error
     code, _, error = settings_in_a_fresh_interpreter(formatter, METRICS_ALLOWED_NETWORKS="10.0.0.0/8,intranet")
     assert code != 0 and "METRICS_ALLOWED_NETWORKS" in error
+
+
+def test_a_celery_task_line_keeps_its_task_name_while_personal_fields_are_masked(json_lines):
+    # As celery.app.trace logs: the context both as the format's mapping and as extra "data".
+    context = {"name": "volunteers.tasks.send_message", "caller_name": CALLER_NAME, "phone": "+6281234567890"}
+    logging.getLogger("celery.app.trace").info("Task %(name)s succeeded", context, extra={"data": context})
+
+    [line] = json_lines()
+    assert line["message"] == "Task volunteers.tasks.send_message succeeded"
+    assert line["data"] == {"name": "volunteers.tasks.send_message", "caller_name": "***", "phone": "***"}
