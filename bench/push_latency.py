@@ -46,7 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CONSOLE_USERS = ["operator", "operator2", "supervisor", "admin"]  # every one sees every event
-EVENT_PREFIX = re.compile(r'^\{"id":(\d+),"kind":"([a-z_.]+)","incident":(\d+|null),.*?"at":"([^"]+)"')
+EVENT_PREFIX = re.compile(r'^\{"type":"event","id":(\d+),"kind":"([a-z_.]+)","incident":(\d+|null),.*?"at":"([^"]+)"')
 FLOOR_PREFIX = re.compile(r'^\{"seq":(\d+),"sent":([0-9.]+)')
 CLIENT_PROCESSES = 2
 

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -69,3 +70,5 @@ def running_server(*, env_extra=None, seed_args=("--no-history",), prepare=None)
             except subprocess.TimeoutExpired:
                 server.kill()
             log.close()
+            if os.environ.get("BENCH_SERVER_LOG"):  # to read after the temporary folder is gone
+                shutil.copy(Path(var_dir) / "server.log", os.environ["BENCH_SERVER_LOG"])

@@ -139,7 +139,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30, "prefix": "d112"},
+            # redis-py 6+ gives every socket a 5 s read timeout, the same 5 s channels_redis blocks
+            # in BZPOPMIN waiting for a message: on a busy process the read timed out first and
+            # took the console's socket down with it. The wait must outlast the blocking pop.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                "capacity": 1500,
+                "expiry": 30,
+                "prefix": "d112",
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL

@@ -139,6 +139,8 @@ class TrackerView(APIView):
         return 'Basic realm="dispatch112-units"'  # a 401 with this header, as OwnTracks expects
 
     def permission_denied(self, request, message=None, code=None):
+        if not device_token(request):
+            raise exceptions.NotAuthenticated()  # no token at all: as any endpoint answers the anonymous
         raise exceptions.AuthenticationFailed(HasDeviceToken.message)
 
 
