@@ -112,7 +112,8 @@ def test_database_and_redis_urls_switch_on_production_services(tmp_path):
     assert s["engine"] == "django.db.backends.postgresql"
     assert (s["db_name"], s["db_host"]) == ("dispatch112", "db.internal")
     assert s["channel_layer"] == "channels_redis.core.RedisChannelLayer"
-    assert s["channel_hosts"] == [REDIS_URL]
+    assert [host["address"] for host in s["channel_hosts"]] == [REDIS_URL]
+    assert all(host["socket_timeout"] > 5 for host in s["channel_hosts"])  # above BZPOPMIN's 5 s
     assert s["broker"] == REDIS_URL
     assert s["eager"] is False
     assert s["embedded_scheduler"] is False

@@ -21,9 +21,15 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture(autouse=True)
+def _role_groups(transactional_db):
+    # Autouse, so before the data set: a transactional test before this one flushed the
+    # migration's groups, and the data set's users need them.
+    ensure_role_groups()
+
+
 @pytest.fixture
-def supervisor(transactional_db, dataset):
-    ensure_role_groups()  # a transactional test before this one flushed the migration's groups
+def supervisor(dataset):
     return UserFactory(username="sari", role=Role.SUPERVISOR)
 
 
