@@ -116,3 +116,31 @@ def browser():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+# --- a hung test must not hang the run ------------------------------------------------------------
+
+_exit_status = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _exit_status["code"] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    # pytest-timeout fails a stuck test from the main thread, but the thread that was stuck (an
+    # event loop asgiref's async_to_sync runs in a worker thread) stays stuck, and Python's exit
+    # joins such worker threads forever: the run would print its summary and never return. Once
+    # the report is out, leave without waiting for them, and name them for whoever reads the log.
+    import os
+    import sys
+    import threading
+
+    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive() and not t.daemon]
+    if not stuck or "code" not in _exit_status:
+        return
+    print(f"\nleaving without joining {len(stuck)} stuck thread(s): {', '.join(t.name for t in stuck)}", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_status["code"])
