@@ -84,7 +84,7 @@ class EnrollingRoleMixin(LoginRequiredMixin):
 
 def _qr_svg(uri):
     # Rendered here, inline: the secret never goes to a QR service or into a URL.
-    svg = segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff", title=_("QR code for the authenticator app"))
+    svg = segno.make(uri, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff", title=_("QR code for the authenticator app"))
     return mark_safe(svg)
 
 
