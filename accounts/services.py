@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # 32 symbols: 5 bits each, 60 bits a code
 RECOVERY_GROUPS = 3
-TOTP_CODE = re.compile(r"^\d{6}$")
+TOTP_CODE = re.compile(r"\A[0-9]{6}\Z")  # ASCII digits: compare_digest refuses other text
 
 
 def wrong_code_error():

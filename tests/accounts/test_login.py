@@ -126,6 +126,14 @@ def test_an_empty_code_is_asked_for_again_without_counting(client, enrolled, at_
     assert not AccessAttempt.objects.exists()
 
 
+@pytest.mark.parametrize("junk", ["١٢٣٤٥٦", "12345\n", "<script>", "x" * 500])
+def test_a_malformed_code_is_a_wrong_code(client, enrolled, at_t0, junk):
+    log_in(client)
+    response = client.post("/accounts/login/code/", {"code": junk})
+    assert response.status_code == 400 and WRONG in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_the_code_step_expires_and_the_password_is_asked_again(client, enrolled):
     secret, _codes = enrolled
     with clock.travel_to(T0):
