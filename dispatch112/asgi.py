@@ -10,12 +10,13 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from accounts.middleware import TwoFactorScopeMiddleware  # noqa: E402
 from dispatch112.routing import websocket_urlpatterns  # noqa: E402
 from ops.metrics import WebsocketMetrics  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": WebsocketMetrics(AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
+        "websocket": WebsocketMetrics(AllowedHostsOriginValidator(AuthMiddlewareStack(TwoFactorScopeMiddleware(URLRouter(websocket_urlpatterns))))),
     }
 )

@@ -484,3 +484,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # --- Security: authorization, headers, sessions, two-factor, audit, personal data (issue 11) ------
 # The schema and its docs page describe every endpoint: for accounts only, like the API itself.
 SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
+# Two-factor login (accounts/): admins and supervisors may turn on an authenticator app (TOTP);
+# users of the roles listed here must (comma-separated role names, e.g. "admin,supervisor").
+INSTALLED_APPS.append("accounts")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "accounts.middleware.TwoFactorMiddleware")
+TOTP_REQUIRED_ROLES = env.list("TOTP_REQUIRED_ROLES", default=[])
+# How long the code step waits after a correct password before the password must be entered again.
+TOTP_LOGIN_STEP_SECONDS = env.int("TOTP_LOGIN_STEP_SECONDS", 300, minimum=30, maximum=3600)

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as account_views
 from dispatch112 import views
 
 handler403 = "dispatch112.views.permission_denied"
@@ -19,8 +20,9 @@ CATALOG_PACKAGES = ["dispatch112", "incidents", "volunteers", "cctv", "shifts", 
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", views.ConsoleLoginView.as_view(), name="login"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.ConsoleLogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(packages=CATALOG_PACKAGES), name="javascript-catalog"),
     path("supervisor/", views.SupervisorHome.as_view(), name="supervisor-home"),

@@ -125,6 +125,13 @@ RULES = {
     # The schema and its docs page: any account (integrators have one), nobody without.
     "api-schema": Rule(GET=api(*CONSOLE, *OPD, TELEPHONY)),
     "api-docs": Rule(GET=api(*CONSOLE, *OPD, TELEPHONY)),
+    # --- accounts: the account page and two-factor login (accounts/urls.py) ------------------------
+    "accounts:account": Rule(GET=page(*CONSOLE, *OPD)),
+    # Only admins and supervisors enrol (or a role TOTP_REQUIRED_ROLES names); no code sent: 400.
+    "accounts:totp-enrol": Rule(GET=page(SUPERVISOR, ADMIN), POST=page(SUPERVISOR, ADMIN, ok=400)),
+    "accounts:totp-disable": Rule(POST=page(SUPERVISOR, ADMIN, ok=400)),
+    # The login's code step: without a password just entered there is nothing to verify.
+    "accounts:totp-verify": Rule(GET=public(LOGIN), POST=public(LOGIN)),
     # --- incidents: consoles and API ---------------------------------------------------------------
     "operator-console": Rule(GET=page(*CONSOLE)),
     "opd-console": Rule(GET=page(*OPD)),
