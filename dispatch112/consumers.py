@@ -15,6 +15,7 @@ A consumer has no channel-layer channel of its own: it registers with its proces
 import asyncio
 import collections
 import json
+import logging
 from importlib import import_module
 
 from channels.db import database_sync_to_async
@@ -27,6 +28,8 @@ from dispatch112 import fanout, publisher
 from dispatch112.events import CONSOLE_GROUP, agency_group
 from dispatch112.models import Event
 from dispatch112.roles import CONSOLE_ROLES, Role, roles_of
+
+logger = logging.getLogger(__name__)
 
 # Postgres ids can commit out of order: replay from a little before the client's last id and let
 # the client drop what it already has.
@@ -148,7 +151,8 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         self.held = []
         try:
             self.hub = await fanout.join(self, groups)
-        except fanout.LayerUnavailable:
+        except fanout.LayerUnavailable as error:
+            logger.warning("channel layer unavailable (%s): console refused with 4503", error)
             # Accepted to say why: the client reconnects with backoff and resumes from the table.
             await self.accept()
             await self.close(code=CLOSE_LAYER_UNAVAILABLE)

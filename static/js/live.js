@@ -86,6 +86,9 @@ export function connectLive({ startId, onEvent, onReload, onState }) {
     ws.addEventListener("close", (event) => {
       if (!current()) return;
       clearInterval(heartbeat);
+      // 4401 session ended, 4403 refused: reconnecting would be refused again; the reload shows
+      // the login page or the user's own. Anything else (4503 the server's channel layer failed,
+      // a restart, a network drop) comes back with backoff and jitter and resumes from lastId.
       if (event.code === 4401 || event.code === 4403) { show("offline"); location.reload(); return; }
       reconnectLater();
     });
