@@ -95,6 +95,7 @@ def test_the_hub_receives_each_message_once_and_hands_it_to_the_consoles_of_its_
         assert await channels_in(layer, "console") == []
         assert hub.closed  # the last console stopped it (a stop message, not a cancel)
         await asyncio.wait_for(asyncio.shield(hub._receiver), 5)
+        assert not hub._receiver.cancelled()
 
     run(scenario)
 
