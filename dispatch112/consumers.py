@@ -7,11 +7,15 @@ Protocol (JSON):
   server → {"type": "reload"}                 gap too old to replay: fetch state from the API
   server → {"type": "hello", "role", "last_id"}
 The Event table is the truth; the channel layer only rings the doorbell.
+
+A consumer has no channel-layer channel of its own: it registers with its process's hub
+(dispatch112.fanout), which receives each message once and hands it to `deliver()`.
 """
 
 import asyncio
 import collections
 import json
+import logging
 from importlib import import_module
 
 from channels.db import database_sync_to_async
@@ -20,10 +24,12 @@ from django.conf import settings
 from django.contrib.auth import get_user
 from django.db.models import Q
 
-from dispatch112 import publisher
+from dispatch112 import fanout, publisher
 from dispatch112.events import CONSOLE_GROUP, agency_group
 from dispatch112.models import Event
 from dispatch112.roles import CONSOLE_ROLES, Role, roles_of
+
+logger = logging.getLogger(__name__)
 
 # Postgres ids can commit out of order: replay from a little before the client's last id and let
 # the client drop what it already has.
@@ -33,6 +39,7 @@ MAX_EVENT_ID = 2**63 - 1  # bigint: a larger last_id is no id this server ever s
 SENT_IDS_KEPT = 5000  # per connection, to send each event once however it comes
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_LAYER_UNAVAILABLE = 4503  # the channel layer failed: reconnect (with backoff) and resume
 
 
 def user_group(user_id):
@@ -107,10 +114,22 @@ def _last_event_id():
 
 class ConsoleConsumer(AsyncWebsocketConsumer):
     recheck_seconds = 30
+    # No layer of its own (get_channel_layer of an unknown alias is None): channels then starts no
+    # per-consumer layer channel and receive; the hub receives for the whole process.
+    channel_layer_alias = "none: dispatch112.fanout receives for the process"
+    hub = None
+    # Hub messages wait here while the console must not be sent them yet (before its hello, during
+    # a replay), then go out in order; None: sent at once.
+    held = None
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._leave_hub()  # also when the server cancels the consumer without a disconnect
 
     async def connect(self):
         publisher.register_server_loop(asyncio.get_running_loop())
-        self.groups_joined = []
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -128,23 +147,58 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         self.user = user
         self.session_key = self.scope["session"].session_key
         groups.append(user_group(user.pk))
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined = groups
+        self.sent_ids, self.sent_order = set(), collections.deque()
+        self.held = []
+        try:
+            self.hub = await fanout.join(self, groups)
+        except fanout.LayerUnavailable as error:
+            logger.warning("channel layer unavailable (%s): console refused with 4503", error)
+            # Accepted to say why: the client reconnects with backoff and resumes from the table.
+            await self.accept()
+            await self.close(code=CLOSE_LAYER_UNAVAILABLE)
+            return
         await self.accept()
         role = next((r for r in Role if r in roles), None)
-        self.sent_ids, self.sent_order = set(), collections.deque()
         # Everything committed up to here is in the table; what commits later is pushed (from here
         # the catch-up looks for pushes that never came).
         self.caught_up_to = self.catch_up_floor = await _last_event_id()
         await self.send_json({"type": "hello", "role": role, "last_id": self.caught_up_to})
+        await self._release_held()
         self.recheck = asyncio.get_running_loop().create_task(self._recheck_access())
 
     async def disconnect(self, code):
         if getattr(self, "recheck", None):
             self.recheck.cancel()
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self._leave_hub()
+
+    async def _leave_hub(self):
+        hub, self.hub = self.hub, None
+        if hub is not None:
+            await hub.leave(self)
+
+    # --- from the hub -------------------------------------------------------------------------
+
+    async def deliver(self, message):
+        """A layer message of one of this console's groups (called by the hub, in its task)."""
+        if self.held is not None:
+            self.held.append(message)
+            return
+        await self._handle(message)
+
+    async def _handle(self, message):
+        handler = {"event.push": self.event_push, "session.end": self.session_end}.get(message.get("type"))
+        if handler is not None:
+            await handler(message)
+
+    async def _release_held(self):
+        # Sending does not wait on a socket (the server buffers), but a delivery that comes while
+        # one is sent is appended here and still goes out in order.
+        while self.held:
+            await self._handle(self.held.pop(0))
+        self.held = None
+
+    async def layer_failed(self):
+        await self.close(code=CLOSE_LAYER_UNAVAILABLE)
 
     async def _recheck_access(self):
         """A console whose session ended or whose role was removed is disconnected; one that
@@ -201,6 +255,15 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 <= last_id <= MAX_EVENT_ID:
             await self.send_json({"type": "error", "detail": "last_id must be a non-negative integer"})
             return
+        # Live pushes wait until the replay is sent: an older replayed snapshot must not land on
+        # a newer pushed one.
+        self.held = self.held if self.held is not None else []
+        try:
+            await self._replay_since(last_id)
+        finally:
+            await self._release_held()
+
+    async def _replay_since(self, last_id):
         rows, newest = await _replay(last_id, self.agency_id)
         if len(rows) > REPLAY_LIMIT or last_id > newest:
             # Too much to replay, or an id this database never wrote (restored or reset since the
@@ -222,7 +285,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             self._remember_sent(message["id"])
             await self.send(text_data=message["text"])
             return
-        await self._send_event({**{k: v for k, v in message.items() if k != "type"}, "type": "event"})
+        await self._send_event({**{k: v for k, v in message.items() if k not in ("type", "group")}, "type": "event"})
 
     def _remember_sent(self, event_id):
         if event_id not in self.sent_ids:

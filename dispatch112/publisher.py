@@ -16,6 +16,8 @@ import threading
 from asgiref.sync import SyncToAsync
 from channels.layers import get_channel_layer
 
+from dispatch112.fanout import addressed
+
 logger = logging.getLogger(__name__)
 
 _queues = {}
@@ -71,7 +73,9 @@ async def _drain(queue):
         groups, message, done = await queue.get()
         for group in groups:
             try:
-                await layer.group_send(group, message)
+                # Named in the message: each process's hub receives it on one channel for all
+                # its groups and routes it to the consoles of this one (dispatch112.fanout).
+                await layer.group_send(group, addressed(group, message))
             except Exception:  # noqa: BLE001 — consumers resume from the Event table
                 logger.exception("push of event %s to %s failed; consoles will replay it", message.get("id"), group)
         if done is not None:

@@ -26,13 +26,19 @@ export function connectLive({ startId, onEvent, onReload, onState }) {
     if (onState) onState(state);
   }
 
+  // The page's state from the API: the id it was read at, or 0 when the API cannot answer either
+  // (the server is down: that is why we are reloading) — never an unhandled rejection.
+  function reloadState() {
+    return Promise.resolve().then(onReload).catch(() => 0);
+  }
+
   function resume(ws) {
     ws.send(JSON.stringify({ type: "resume", last_id: lastId }));
   }
 
   function reconnectLater() {
     show(attempt > 3 ? "offline" : "reconnecting");
-    if (attempt > 3) onReload();
+    if (attempt > 3) reloadState();
     const delay = Math.min(30000, 500 * 2 ** attempt) * (0.5 + Math.random());
     attempt += 1;
     setTimeout(open, delay);
@@ -68,7 +74,7 @@ export function connectLive({ startId, onEvent, onReload, onState }) {
         // Too far behind to replay: take the state from the API, then replay from the id that
         // state was read at. Events already applied are applied again, in order, on top of the
         // fresh state (one that arrived before the fetch answered would otherwise be lost).
-        Promise.resolve(onReload()).then((id) => {
+        reloadState().then((id) => {
           if (!current()) return;
           lastId = id || 0;
           seen.clear();
@@ -86,6 +92,9 @@ export function connectLive({ startId, onEvent, onReload, onState }) {
     ws.addEventListener("close", (event) => {
       if (!current()) return;
       clearInterval(heartbeat);
+      // 4401 session ended, 4403 refused: reconnecting would be refused again; the reload shows
+      // the login page or the user's own. Anything else (4503 the server's channel layer failed,
+      // a restart, a network drop) comes back with backoff and jitter and resumes from lastId.
       if (event.code === 4401 || event.code === 4403) { show("offline"); location.reload(); return; }
       reconnectLater();
     });

@@ -359,7 +359,13 @@ class Console:
         socket_ = await websockets.connect(self.url, additional_headers=headers, open_timeout=5, max_size=None)
         self.connections += 1
         self.socket = socket_
-        await socket_.send(json.dumps({"type": "resume", "last_id": self.last_id}))
+        try:
+            await socket_.send(json.dumps({"type": "resume", "last_id": self.last_id}))
+        except websockets.ConnectionClosed:
+            # Accepted and closed at once (4503: the server's channel layer is down): try again.
+            self.closes.append(socket_.close_code)
+            self.socket = None
+            raise
         self.reader = asyncio.get_running_loop().create_task(self._read(socket_))
 
     async def _read(self, socket_):

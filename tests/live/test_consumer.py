@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
 
-from dispatch112 import consumers
+from dispatch112 import consumers, fanout
 from dispatch112.asgi import application
 from dispatch112.models import Event, User
 from incidents.models import Agency, Incident, IncidentCategory
@@ -133,9 +133,9 @@ def test_operator_joins_the_console_group_and_no_agency_group(world):
     async def scenario():
         layer = get_channel_layer()
         operator = await connected(key)
-        await layer.group_send(f"agency-{damkar}", _probe(1))
+        await fanout.group_send(f"agency-{damkar}", _probe(1), layer)
         assert await operator.receive_nothing(timeout=QUIET)
-        await layer.group_send("console", _probe(2))
+        await fanout.group_send("console", _probe(2), layer)
         assert (await operator.receive_json_from())["id"] == 2
         await operator.disconnect()
 
@@ -149,10 +149,10 @@ def test_damkar_staff_join_only_the_damkar_agency_group(world):
     async def scenario():
         layer = get_channel_layer()
         staff = await connected(key)
-        await layer.group_send("console", _probe(1))
-        await layer.group_send(f"agency-{bpbd}", _probe(2))
+        await fanout.group_send("console", _probe(1), layer)
+        await fanout.group_send(f"agency-{bpbd}", _probe(2), layer)
         assert await staff.receive_nothing(timeout=QUIET)
-        await layer.group_send(f"agency-{damkar}", _probe(3))
+        await fanout.group_send(f"agency-{damkar}", _probe(3), layer)
         assert (await staff.receive_json_from())["id"] == 3
         await staff.disconnect()
 
