@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from cctv.models import Camera, Direction, FeedKind
+from dispatch112.csvexport import csv_text, read_cell
 from dispatch112.region import region_kelurahan
 
 COLUMNS = (
@@ -123,7 +124,7 @@ def parse(text):
         if len(rows) + len(problems) >= MAX_ROWS:
             problems.append(RowProblem(line, "", _("Too many rows: at most %(n)s per file.") % {"n": MAX_ROWS}))
             break
-        values = {c: (record.get(c) or "").strip() for c in COLUMNS}
+        values = {c: read_cell((record.get(c) or "").strip()) for c in COLUMNS}
         if not any(values.values()):
             continue  # a blank line
         code = values["code"]
@@ -190,18 +191,16 @@ def parse(text):
 
 def export(cameras):
     """CSV text of the cameras, in the import's columns, without credentials."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for camera in cameras:
-        writer.writerow(
+    return csv_text(
+        COLUMNS,
+        (
             [
                 camera.code,
                 camera.name,
                 camera.location,
                 camera.kelurahan.code if camera.kelurahan_id else "",
-                f"{camera.latitude:.6f}",
-                f"{camera.longitude:.6f}",
+                Decimal(f"{camera.latitude:.6f}"),
+                Decimal(f"{camera.longitude:.6f}"),
                 camera.direction,
                 camera.feed_kind,
                 camera.feed_url,
@@ -210,5 +209,6 @@ def export(cameras):
                 "true" if camera.active else "false",
                 "true" if camera.is_demo else "false",
             ]
-        )
-    return out.getvalue()
+            for camera in cameras
+        ),
+    )
