@@ -5,8 +5,6 @@ nothing is written unless the whole file is good (the write is cctv.services.cam
 Credentials are never exported; in an import, empty username/password keep the stored ones.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -14,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from cctv.models import Camera, Direction, FeedKind
-from dispatch112.csvexport import csv_text, read_cell
+from dispatch112.csvexport import csv_text, dict_reader, read_cell
 from dispatch112.region import region_kelurahan
 
 COLUMNS = (
@@ -100,14 +98,8 @@ def parse(text):
     """(rows, problems). Line numbers count the header as line 1, as a spreadsheet shows them."""
     from cctv.services import split_url_credentials  # the same normalisation as every other edit
 
-    text = text.lstrip("\ufeff")
-    try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
+    reader = dict_reader(text)
+    header = reader.fieldnames
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         return [], [RowProblem(1, "", _("Missing column(s): %(missing)s. Expected: %(expected)s.") % {"missing": ", ".join(missing), "expected": ",".join(COLUMNS)})]

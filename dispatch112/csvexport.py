@@ -40,6 +40,21 @@ def read_cell(text):
     return text[1:] if text.startswith("'") else text
 
 
+def dict_reader(text):
+    """The rows of an uploaded file, by column name (as the header has them, lower case). The
+    delimiter is sniffed from the header (spreadsheets write , ; or tab); quoting is always the one
+    spreadsheets and csv_lines write — a sniffed dialect would guess "no doubled quotes" from a header
+    without quotes, and split a cell such as `=HYPERLINK("…","…")` at its comma."""
+    text = text.lstrip("\ufeff")
+    try:
+        delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.DictReader(io.StringIO(text), dialect=csv.excel, delimiter=delimiter)
+    reader.fieldnames = [h.strip().lower() for h in (reader.fieldnames or [])]
+    return reader
+
+
 class _Echo:
     def write(self, value):
         return value

@@ -13,15 +13,13 @@ it carries their `id`, or their phone with the same name; a phone already in the
 another name is refused rather than overwriting that person.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from dispatch112.csvexport import csv_text, read_cell
+from dispatch112.csvexport import csv_text, dict_reader, read_cell
 from dispatch112.region import region_kelurahan
 from volunteers.availability import format_windows, windows_of
 from volunteers.models import Availability, Channel, Language, Skill, Volunteer
@@ -145,15 +143,7 @@ def _reasons_from(error):
 
 
 def _read(text):
-    text = text.lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    try:
-        dialect = csv.Sniffer().sniff(first_line, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    reader.fieldnames = [h.strip().lower() for h in (reader.fieldnames or [])]
-    return reader
+    return dict_reader(text)
 
 
 def parse(text):
