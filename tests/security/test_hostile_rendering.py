@@ -150,6 +150,8 @@ def test_no_injected_script_runs_in_any_console(browser, hostile_site):
         ("supervisor", f"/cctv/cameras/{world.camera.pk}/", "body"),
         ("supervisor", "/reports/?period=today", "body"),
         ("supervisor", "/relawan/", "body"),
+        ("supervisor", "/relawan/coverage/", "body"),
+        ("supervisor", "/shifts/", "body"),
         ("supervisor", "/shifts/handovers/", "body"),
         ("admin", "/admin/cctv/camera/", "body"),
         ("admin", "/admin/incidents/incidentcategory/", "body"),
