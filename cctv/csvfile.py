@@ -5,8 +5,6 @@ nothing is written unless the whole file is good (the write is cctv.services.cam
 Credentials are never exported; in an import, empty username/password keep the stored ones.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -14,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from cctv.models import Camera, Direction, FeedKind
+from dispatch112.csvexport import csv_text, dict_reader, read_cell
 from dispatch112.region import region_kelurahan
 
 COLUMNS = (
@@ -99,14 +98,8 @@ def parse(text):
     """(rows, problems). Line numbers count the header as line 1, as a spreadsheet shows them."""
     from cctv.services import split_url_credentials  # the same normalisation as every other edit
 
-    text = text.lstrip("\ufeff")
-    try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
+    reader = dict_reader(text)
+    header = reader.fieldnames
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         return [], [RowProblem(1, "", _("Missing column(s): %(missing)s. Expected: %(expected)s.") % {"missing": ", ".join(missing), "expected": ",".join(COLUMNS)})]
@@ -123,7 +116,7 @@ def parse(text):
         if len(rows) + len(problems) >= MAX_ROWS:
             problems.append(RowProblem(line, "", _("Too many rows: at most %(n)s per file.") % {"n": MAX_ROWS}))
             break
-        values = {c: (record.get(c) or "").strip() for c in COLUMNS}
+        values = {c: read_cell((record.get(c) or "").strip()) for c in COLUMNS}
         if not any(values.values()):
             continue  # a blank line
         code = values["code"]
@@ -190,18 +183,16 @@ def parse(text):
 
 def export(cameras):
     """CSV text of the cameras, in the import's columns, without credentials."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for camera in cameras:
-        writer.writerow(
+    return csv_text(
+        COLUMNS,
+        (
             [
                 camera.code,
                 camera.name,
                 camera.location,
                 camera.kelurahan.code if camera.kelurahan_id else "",
-                f"{camera.latitude:.6f}",
-                f"{camera.longitude:.6f}",
+                Decimal(f"{camera.latitude:.6f}"),
+                Decimal(f"{camera.longitude:.6f}"),
                 camera.direction,
                 camera.feed_kind,
                 camera.feed_url,
@@ -210,5 +201,6 @@ def export(cameras):
                 "true" if camera.active else "false",
                 "true" if camera.is_demo else "false",
             ]
-        )
-    return out.getvalue()
+            for camera in cameras
+        ),
+    )

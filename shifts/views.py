@@ -2,7 +2,6 @@
 the handover, and the on-duty header fragment. Thin: parse a form, call one service or
 selector, render or redirect."""
 
-import csv
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from dispatch112 import clock
+from dispatch112.csvexport import csv_text
 from dispatch112.errors import ConflictError
 from dispatch112.roles import CONSOLE_ROLES, Role, RoleRequiredMixin, has_role
 from shifts import selectors, services
@@ -222,49 +222,40 @@ class CalendarCsvView(RoleRequiredMixin, View):
         except ValueError:
             raise Http404(_("No such month.")) from None
         calendar = selectors.month_calendar(year, month)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        header = [
+            "date", "weekday", "shift", "shift_name", "starts", "ends", "username", "name", "duty", "relawan",
+            "operators", "operators_required", "supervisors", "supervisors_required", "understaffed", "gaps",
+        ]
+        # A month is a few hundred rows: one response, not a stream.
+        response = HttpResponse(csv_text(header, _calendar_rows(calendar), bom=True), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="roster-{year:04d}-{month:02d}.csv"'
-        response.write("\ufeff")  # a BOM, so that spreadsheet programs read the names as UTF-8
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                "date", "weekday", "shift", "shift_name", "starts", "ends", "username", "name", "duty", "relawan",
-                "operators", "operators_required", "supervisors", "supervisors_required", "understaffed", "gaps",
-            ]
-        )
-        for day in calendar.days:
-            for cell in day.cells:
-                staffing = cell.staffing
-                common_tail = [
-                    staffing.operators,
-                    cell.shift_type.min_operators,
-                    staffing.supervisors,
-                    cell.shift_type.min_supervisors,
-                    "yes" if staffing.understaffed else "no",
-                    "; ".join(staffing.gaps()),
-                ]
-                head = [
-                    day.date.isoformat(),
-                    day.date.strftime("%a"),
-                    cell.shift_type.code,
-                    cell.shift_type.name,
-                    timezone.localtime(cell.slot.starts_at).strftime("%Y-%m-%d %H:%M"),
-                    timezone.localtime(cell.slot.ends_at).strftime("%Y-%m-%d %H:%M"),
-                ]
-                if not cell.entries:
-                    writer.writerow(head + ["", "", "", ""] + common_tail)
-                for entry in cell.entries:
-                    writer.writerow(
-                        head
-                        + [entry.user.username, _csv_safe(str(entry.user)), entry.duty, "yes" if entry.volunteer else "no"]
-                        + common_tail
-                    )
         return response
 
 
-def _csv_safe(value):
-    # A name starting with = + - @ would be run as a formula by spreadsheet programs.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+def _calendar_rows(calendar):
+    for day in calendar.days:
+        for cell in day.cells:
+            staffing = cell.staffing
+            common_tail = [
+                staffing.operators,
+                cell.shift_type.min_operators,
+                staffing.supervisors,
+                cell.shift_type.min_supervisors,
+                "yes" if staffing.understaffed else "no",
+                "; ".join(staffing.gaps()),
+            ]
+            head = [
+                day.date.isoformat(),
+                day.date.strftime("%a"),
+                cell.shift_type.code,
+                cell.shift_type.name,
+                timezone.localtime(cell.slot.starts_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(cell.slot.ends_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+            if not cell.entries:
+                yield head + ["", "", "", ""] + common_tail
+            for entry in cell.entries:
+                yield head + [entry.user.username, str(entry.user), entry.duty, "yes" if entry.volunteer else "no"] + common_tail
 
 
 # --- my shifts and swaps --------------------------------------------------------------------------

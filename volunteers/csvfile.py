@@ -13,14 +13,13 @@ it carries their `id`, or their phone with the same name; a phone already in the
 another name is refused rather than overwriting that person.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from dispatch112.csvexport import csv_text, dict_reader, read_cell
 from dispatch112.region import region_kelurahan
 from volunteers.availability import format_windows, windows_of
 from volunteers.models import Availability, Channel, Language, Skill, Volunteer
@@ -144,15 +143,7 @@ def _reasons_from(error):
 
 
 def _read(text):
-    text = text.lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    try:
-        dialect = csv.Sniffer().sniff(first_line, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    reader.fieldnames = [h.strip().lower() for h in (reader.fieldnames or [])]
-    return reader
+    return dict_reader(text)
 
 
 def parse(text):
@@ -204,7 +195,7 @@ def parse(text):
             problems.append(RowProblem(line, "", _("Too many rows: at most %(n)s per file.") % {"n": MAX_ROWS}))
             break
         # A leading apostrophe is how a spreadsheet keeps "+62…" or "0812…" as text; it is not data.
-        values = {c: (record.get(c) or "").strip().removeprefix("'") for c in COLUMNS}
+        values = {c: read_cell((record.get(c) or "").strip()) for c in COLUMNS}
         if not any(values.values()):
             continue
         name = values["name"]
@@ -317,32 +308,25 @@ def _differs(volunteer, clean):
     return set(windows_of(volunteer)) != set(clean.windows)
 
 
-def _safe(value):
-    """A cell a spreadsheet will not run as a formula ("+62…" included: kept as text)."""
-    value = str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def export(volunteers):
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for volunteer in volunteers:
-        writer.writerow(
+    return csv_text(
+        COLUMNS,
+        (
             [
                 volunteer.pk,
-                _safe(volunteer.name),
-                _safe(volunteer.phone),
+                volunteer.name,
+                volunteer.phone,  # "+62…": kept as text by the apostrophe safe_cell puts in front
                 volunteer.channel,
-                _safe(volunteer.kelurahan.name),
+                volunteer.kelurahan.name,
                 volunteer.kelurahan.code,
-                ", ".join(_safe(k.name) for k in volunteer.covers.all() if k.pk != volunteer.kelurahan_id),
+                ", ".join(k.name for k in volunteer.covers.all() if k.pk != volunteer.kelurahan_id),
                 ", ".join(volunteer.skills),
                 ", ".join(volunteer.languages),
                 "always" if volunteer.availability == Availability.ALWAYS else format_windows(windows_of(volunteer)),
                 "ya" if volunteer.active else "tidak",
                 volunteer.joined_on.isoformat() if isinstance(volunteer.joined_on, date) else "",
-                _safe(volunteer.notes.replace("\r", " ").replace("\n", " ")),
+                volunteer.notes.replace("\r", " ").replace("\n", " "),
             ]
-        )
-    return out.getvalue()
+            for volunteer in volunteers
+        ),
+    )

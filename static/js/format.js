@@ -40,6 +40,12 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// Leaflet content (tooltips, popups) from data: Leaflet puts a string in with innerHTML, so a
+// camera, kelurahan or unit name with markup in it would run as HTML. A node is appended as is.
+export function leafletText(text) {
+  return el("span", {}, text === null || text === undefined ? "" : String(text));
+}
+
 export function isOverdue(assignment, priority, targets, now = Date.now()) {
   if (assignment.status !== "notified") return false;
   return now - new Date(assignment.notified_at).getTime() > targets[priority] * 1000;

@@ -3,7 +3,7 @@
 // the incidents (main.js re-broadcasts each event as a "dispatch112:event" DOM event) and by the
 // API whenever the map reloads.
 import { get } from "../api.js";
-import { el, witaTime } from "../format.js";
+import { el, leafletText, witaTime } from "../format.js";
 
 const { map, store } = window.dispatch112map;
 const unitLayer = L.layerGroup().addTo(map);
@@ -56,7 +56,7 @@ function placeUnit(unit) {
   }
   entry.unit = unit;
   entry.marker.setLatLng(at);
-  entry.marker.setTooltipContent(unitLabel(unit));
+  entry.marker.setTooltipContent(leafletText(unitLabel(unit)));
   const target = incidentPoint(unit);
   if (entry.line) { unitLayer.removeLayer(entry.line); entry.line = null; }
   if (target) entry.line = L.polyline([at, target], { color: "#0b5cad", weight: 2, dashArray: "6 6", interactive: false }).addTo(unitLayer);
@@ -91,7 +91,7 @@ function placeAlert(alert) {
     ...(alert.areas.polygons || []).map((ring) => L.polygon(ring, style)),
     ...(alert.areas.circles || []).map(([lat, lon, km]) => L.circle([lat, lon], { ...style, radius: km * 1000 })),
   ];
-  shapes.forEach((shape) => shape.bindTooltip(title, { sticky: true }).addTo(hazardLayer));
+  shapes.forEach((shape) => shape.bindTooltip(leafletText(title), { sticky: true }).addTo(hazardLayer));
   alerts.set(alert.id, { alert, shapes });
 }
 

@@ -1,6 +1,7 @@
 // The supervisors' live map: active incidents and cameras on Leaflet, kept current by the live
 // stream (and by the API whenever the stream is down).
 import { get } from "../api.js";
+import { leafletText } from "../format.js";
 import { connectLive } from "../live.js";
 import { cameraIcon, incidentIcon } from "./markers.js";
 import { categoryName, fillFilters, onFilterChange, onFocus, renderPanel, visible } from "./panel.js";
@@ -41,7 +42,7 @@ function buildKelurahanLayer() {
   for (const k of config.kelurahan) {
     if (k.lat === null) continue;
     L.circleMarker([k.lat, k.lon], { radius: 3, weight: 1, color: "#56606b", fillColor: "#8a96a3", fillOpacity: 0.8, interactive: true })
-      .bindTooltip(`${k.name} · ${k.kecamatan}`, { direction: "top" })
+      .bindTooltip(leafletText(`${k.name} · ${k.kecamatan}`), { direction: "top" })
       .addTo(kelurahanLayer);
     const group = byKecamatan.get(k.kecamatan) || [];
     group.push([k.lat, k.lon]);
@@ -111,7 +112,7 @@ function syncIncidents() {
       marker.setIcon(incidentIcon(incident, { late, waiting, selected, approximate: position.approximate }));
       // Late ones on top, then by priority.
       marker.setZIndexOffset((late || waiting ? 10000 : 0) + (5 - incident.priority) * 1000 + (selected ? 20000 : 0));
-      marker.setTooltipContent(tooltipFor(incident, position.approximate));
+      marker.setTooltipContent(leafletText(tooltipFor(incident, position.approximate)));
     }
   }
   for (const [id, marker] of incidentMarkers) {
@@ -137,7 +138,7 @@ function syncCameras() {
       marker.options.key = key;
       marker.setLatLng(at);
       marker.setIcon(cameraIcon(camera));
-      marker.setTooltipContent(`${camera.name} · ${config.camera_statuses[camera.status]}${camera.is_demo ? " · demo" : ""}`);
+      marker.setTooltipContent(leafletText(`${camera.name} · ${config.camera_statuses[camera.status]}${camera.is_demo ? " · demo" : ""}`));
     }
   }
   for (const [id, marker] of cameraMarkers) {

@@ -1,6 +1,8 @@
 // Reports page: the custom dates appear only for a custom period, and the kecamatan map draws one
 // circle per kecamatan, sized by its incidents. Circles need no tiles: without them the map is a
 // plain background with the circles and their names.
+import { leafletText } from "../format.js";
+
 const gettext = window.gettext || ((text) => text);
 const interpolate = window.interpolate || ((format, values) => format.replace(/%\(\w+\)s/g, (m) => values[m.slice(2, -2)]));
 
@@ -33,8 +35,8 @@ function drawMap() {
       className: "kecamatan-circle",
     }).addTo(map);
     const text = interpolate(gettext("%(name)s: %(count)s incidents (%(p1)s P1)"), { name: area.label, count: area.incidents, p1: area.p1 }, true);
-    circle.bindTooltip(area.incidents ? `${area.label} · ${area.incidents}` : area.label, { permanent: area.incidents > 0, direction: "top", className: "kecamatan-label" });
-    circle.bindPopup(text);
+    circle.bindTooltip(leafletText(area.incidents ? `${area.label} · ${area.incidents}` : area.label), { permanent: area.incidents > 0, direction: "top", className: "kecamatan-label" });
+    circle.bindPopup(leafletText(text));
   }
   if (bounds.length) map.fitBounds(bounds, { padding: [30, 30] });
   else if (data.map.centre) map.setView(data.map.centre, 11);
