@@ -9,8 +9,10 @@ next service written. Receivers are connected per audited model, so Django keeps
 """
 
 import json
+from decimal import Decimal
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
@@ -34,10 +36,24 @@ def _m2m_value(instance, name):
     return [str(obj) for obj in field.related_model._base_manager.filter(pk__in=ids).select_related().order_by("pk")]
 
 
+def _normalised(field, value):
+    """The value as it reads back from the database, so that an object saved with "-0.5" in a
+    decimal field is not a change from the stored -0.500000."""
+    if value is None or field.is_relation:
+        return value
+    try:
+        value = field.to_python(value)
+    except ValidationError:
+        return value
+    if isinstance(value, Decimal) and getattr(field, "decimal_places", None) is not None:
+        value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
+    return value
+
+
 def snapshot(spec, instance, *, full=False):
     """The object's audited fields as JSON values (a foreign key as its id); `full` adds the
     many-to-many fields and the extras, which cost queries."""
-    data = {f.name: f.value_from_object(instance) for f in spec.fields}
+    data = {f.name: _normalised(f, f.value_from_object(instance)) for f in spec.fields}
     if full:
         for name in spec.m2m:
             data[name] = _m2m_value(instance, name)
