@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
@@ -41,6 +42,9 @@ def _normalised(field, value):
     decimal field is not a change from the stored -0.500000."""
     if value is None or field.is_relation:
         return value
+    if field.name == "password" and isinstance(value, str) and value.startswith(UNUSABLE_PASSWORD_PREFIX):
+        # Each set_unusable_password() writes new random characters: still no password, no change.
+        return UNUSABLE_PASSWORD_PREFIX
     try:
         value = field.to_python(value)
     except ValidationError:
