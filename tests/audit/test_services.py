@@ -63,3 +63,43 @@ def test_a_volunteer_saved_through_its_service_is_one_entry_with_skills(samarind
     assert created.action == "create" and created.after["skills"] == ["first_aid"]
     assert changed.changed_fields == ["skills"]
     assert (changed.before["skills"], changed.after["skills"]) == (["first_aid"], ["fire", "first_aid"])
+
+
+def test_a_camera_changed_through_the_api_with_a_token_names_the_tokens_user():
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from cctv.models import Camera
+
+    supervisor = UserFactory(username="sup-token", supervisor=True)
+    token = Token.objects.create(user=supervisor)
+    camera = Camera.objects.create(code="CAM-1", name="Simpang", latitude="-0.5", longitude="117.15", feed_url="https://cam.example/1.jpg")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.patch(f"/api/v1/cameras/{camera.pk}/", {"name": "Simpang Empat", "password": "feed-secret"}, format="json")
+    assert response.status_code == 200, response.content
+
+    entry = AuditEntry.objects.filter(model_label="cctv.camera", object_id=str(camera.pk), action="update").get()
+    assert (entry.actor_username, entry.actor_role) == ("sup-token", "supervisor")
+    assert set(entry.changed_fields) == {"name", "password"}
+    assert entry.after["password"] == "***" and "feed-secret" not in str(entry.after)
+    assert entry.path == f"/api/v1/cameras/{camera.pk}/"
+
+
+def test_a_generated_roster_is_recorded_entry_by_entry_and_a_regeneration_records_the_removals(admin_user):
+    from audit.context import acting
+    from shifts.models import RosterEntry
+    from shifts.demo import ensure_default_shift_types
+    from shifts.services import roster_generate_pattern
+
+    ensure_default_shift_types()
+    team = [UserFactory(operator=True) for _ in range(2)]
+    first_day = datetime.date(2026, 12, 1)
+    with acting(admin_user):
+        roster_generate_pattern(users=team, pattern="pagi-libur", start=first_day, end=first_day + datetime.timedelta(days=3), by=admin_user)
+        created = AuditEntry.objects.filter(model_label="shifts.rosterentry", action="create")
+        assert created.count() == RosterEntry.objects.count() == 4
+        assert created.first().actor_username == "admin-audit"
+        roster_generate_pattern(users=team, pattern="libur-pagi", start=first_day, end=first_day + datetime.timedelta(days=3), by=admin_user, replace=True)
+    assert AuditEntry.objects.filter(model_label="shifts.rosterentry", action="delete").count() == 4
+    assert AuditEntry.objects.filter(model_label="shifts.rosterentry", action="create").count() == 8
