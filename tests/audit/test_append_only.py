@@ -48,3 +48,16 @@ def test_deleting_a_user_keeps_what_they_did(admin_user):
     actor.delete()
     entry = AuditEntry.objects.get(model_label="incidents.agency", object_id=str(agency.pk))
     assert entry.actor_username == "leaving"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactional_test_can_still_empty_the_table_afterwards():
+    # The trigger refuses UPDATE and DELETE, not TRUNCATE: the test runner's flush after this
+    # test (TRUNCATE on PostgreSQL) must succeed, or every later test would see these rows.
+    Agency.objects.create(code="bpbd", name="BPBD Kota", kind=AgencyKind.DISASTER)
+    assert AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_table_was_emptied_by_the_flush():
+    assert not AuditEntry.objects.exists()
