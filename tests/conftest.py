@@ -49,6 +49,24 @@ def _test_run_settings():
     overrides.disable()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _seed_core_snapshot():
+    """seed_core runs for real once, then replays its rows (tests/seeding.py); DISPATCH112_REAL_SEED=1
+    turns that off to compare."""
+    import os
+
+    from dispatch112 import demo
+    from tests import seeding
+
+    if os.environ.get("DISPATCH112_REAL_SEED") == "1":
+        yield None
+        return
+    real = demo.seed_core
+    snapshot = seeding.install()
+    yield snapshot
+    demo.seed_core = real
+
+
 @pytest.fixture
 def samarinda_csv():
     return (WILAYAH_DIR / "samarinda.csv").read_text(encoding="utf-8")
