@@ -41,6 +41,7 @@ def navigation_for(roles):
         items.append(("shifts-calendar", _("Shifts")))
     if Role.ADMIN in roles:
         items.append(("volunteers-roster", _("Relawan")))
+        items.append(("audit:log", _("Audit trail")))
     if Role.OPD_STAFF in roles:
         items.append((LANDING_URL_NAMES[Role.OPD_STAFF], _("Agency console")))
     if roles & set(REPORT_ROLES):

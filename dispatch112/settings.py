@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -493,3 +494,15 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.Authenticatio
 TOTP_REQUIRED_ROLES = env.list("TOTP_REQUIRED_ROLES", default=[])
 # How long the code step waits after a correct password before the password must be entered again.
 TOTP_LOGIN_STEP_SECONDS = env.int("TOTP_LOGIN_STEP_SECONDS", 300, minimum=30, maximum=3600)
+# Audit trail (audit/): every change of users, roles, agencies, kelurahan, relawan, cameras and
+# rosters, who made it and when, before and after; append-only. The middleware makes the
+# request's user the actor of the changes a page or the API makes.
+INSTALLED_APPS.append("audit")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "audit.middleware.AuditContextMiddleware")
+# Callers' personal data (number, name, device ids) is blanked this many days after the call was
+# closed, nightly at 02:30 WITA; the calls, incidents and every report figure stay.
+CALLER_DATA_RETENTION_DAYS = env.int("CALLER_DATA_RETENTION_DAYS", 365, minimum=1)
+CELERY_BEAT_SCHEDULE["anonymise-caller-data"] = {
+    "task": "audit.tasks.anonymise_caller_data",
+    "schedule": crontab(hour=18, minute=30),  # UTC
+}

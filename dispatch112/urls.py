@@ -27,6 +27,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(packages=CATALOG_PACKAGES), name="javascript-catalog"),
     path("supervisor/", views.SupervisorHome.as_view(), name="supervisor-home"),
     path("manage/", views.ManageHome.as_view(), name="manage-home"),
+    path("manage/audit/", include("audit.urls")),
     path("", include("incidents.urls")),
     path("shifts/", include("shifts.urls")),
     path("cctv/", include("cctv.urls")),

@@ -21,6 +21,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from audit.capture import record_created as audit_record_created
 from dispatch112 import clock, events
 from dispatch112.errors import ConflictError
 from dispatch112.roles import CONSOLE_ROLES, Role, has_role, role_of
@@ -406,6 +407,7 @@ def roster_generate_pattern(
     if errors:
         raise ValidationError({"users": _bounded(errors)})
     result.entries = RosterEntry.objects.bulk_create(created)
+    audit_record_created(result.entries)  # bulk_create sends no signal
     result.warnings = _staffing_warnings(date_from=start, date_to=end)
     return result
 
@@ -469,6 +471,7 @@ def roster_copy_week(*, week_start, weeks, by, replace=False):
     if errors:
         raise ValidationError({"weeks": _bounded(list(dict.fromkeys(errors)))})
     result.entries = RosterEntry.objects.bulk_create(created)
+    audit_record_created(result.entries)  # bulk_create sends no signal
     result.warnings = _staffing_warnings(date_from=target_start, date_to=target_end)
     return result
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.context import batch as audit_batch
 from dispatch112 import clock, events, outbox
 from dispatch112.errors import StaleVersion, TransitionNotAllowed
 from dispatch112.text import clean_text
@@ -168,6 +169,12 @@ def clean_volunteer(data, *, instance=None):
 
 
 def _write_volunteer(volunteer, clean, *, is_demo=None):
+    # One audit entry for the row, its kelurahan, skills and hours together (audit.context.batch).
+    with audit_batch():
+        return _write_volunteer_rows(volunteer, clean, is_demo=is_demo)
+
+
+def _write_volunteer_rows(volunteer, clean, *, is_demo=None):
     for name, value in clean.fields.items():
         setattr(volunteer, name, value)
     if is_demo is not None:

@@ -122,6 +122,9 @@ RULES = {
     "javascript-catalog": Rule(GET=public()),
     "supervisor-home": Rule(GET=page(SUPERVISOR, ADMIN)),
     "manage-home": Rule(GET=page(ADMIN)),
+    # --- audit trail (audit/urls.py): admins only, read-only ------------------------------------------
+    "audit:log": Rule(GET=page(ADMIN)),
+    "audit:export": Rule(GET=page(ADMIN)),
     # The schema and its docs page: any account (integrators have one), nobody without.
     "api-schema": Rule(GET=api(*CONSOLE, *OPD, TELEPHONY)),
     "api-docs": Rule(GET=api(*CONSOLE, *OPD, TELEPHONY)),
