@@ -263,6 +263,8 @@ def main():
     parser.add_argument("--days", type=int, default=365, help="days of history they spread over (default 365)")
     parser.add_argument("--seed", type=int, default=112)
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
+    parser.add_argument("--database", default=None, help="PostgreSQL database name to use (default d112_bench_reports_<pid>)")
+    parser.add_argument("--reuse", action="store_true", help="reuse the --database kept by an earlier run: migrate it, do not regenerate (implies --keep)")
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -277,12 +279,20 @@ def main():
     env.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
     temporary = tempfile.TemporaryDirectory(prefix="d112-bench-reports-")
     env["DISPATCH112_VAR_DIR"] = temporary.name
-    database = f"d112_bench_reports_{os.getpid()}"
+    database = args.database or f"d112_bench_reports_{os.getpid()}"
+    if args.reuse:
+        if not (postgres and args.database):
+            sys.exit("bench/reports.py: --reuse needs PostgreSQL and --database")
+        args.keep = True
     if postgres:
         env["DATABASE_URL"] = server_url(url, database)
-        create_database(url, database)
+        if not args.reuse:
+            create_database(url, database)
     try:
-        prepare(env)
+        if args.reuse:
+            subprocess.run([PYTHON, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
+        else:
+            prepare(env)
         os.environ.clear()
         os.environ.update(env)
         os.environ["DJANGO_SETTINGS_MODULE"] = "dispatch112.settings"
@@ -292,17 +302,29 @@ def main():
         from django.db import connection
 
         vendor = connection.vendor
-        end = datetime.now(dt_timezone.utc).replace(microsecond=0)
-        started = time.perf_counter()
-        counts = load(generate(random.Random(args.seed), World(), incidents=incidents, end=end, days=args.days), vendor)
-        load_s = time.perf_counter() - started
-        with connection.cursor() as cursor:
-            if vendor == "postgresql":
-                for table, _columns in TABLES.values():
-                    cursor.execute(f"VACUUM ANALYZE {table}")
-            else:
-                cursor.execute("ANALYZE")
-        print(f"loaded {counts} in {load_s:.0f} s ({vendor})", flush=True)
+        if args.reuse:
+            with connection.cursor() as cursor:
+                # The generator's `end` was the load's "now"; the last incident is created just before it.
+                cursor.execute("SELECT max(created_at) FROM incidents_incident")
+                end = cursor.fetchone()[0]
+                counts = {}
+                for kind, (table, _columns) in TABLES.items():
+                    cursor.execute(f"SELECT count(*) FROM {table}")
+                    counts[kind] = cursor.fetchone()[0]
+            incidents, load_s = counts["incident"], 0.0
+            print(f"reusing {database}: {counts}", flush=True)
+        else:
+            end = datetime.now(dt_timezone.utc).replace(microsecond=0)
+            started = time.perf_counter()
+            counts = load(generate(random.Random(args.seed), World(), incidents=incidents, end=end, days=args.days), vendor)
+            load_s = time.perf_counter() - started
+            with connection.cursor() as cursor:
+                if vendor == "postgresql":
+                    for table, _columns in TABLES.values():
+                        cursor.execute(f"VACUUM ANALYZE {table}")
+                else:
+                    cursor.execute("ANALYZE")
+            print(f"loaded {counts} in {load_s:.0f} s ({vendor})", flush=True)
 
         first_day = (end - timedelta(days=args.days)).astimezone(WITA).date()
         last_day = end.astimezone(WITA).date()

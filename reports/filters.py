@@ -125,6 +125,34 @@ class ReportFilter:
         """Assignments of the period's incidents; with an agency chosen, that agency's only."""
         return self._of_period_incidents(Assignment.objects.all(), agency_path="agency")
 
+    def _fact_conditions(self):
+        conditions = {}
+        if self.kecamatan is not None:
+            conditions["kecamatan"] = self.kecamatan
+        if self.category is not None:
+            conditions["category"] = self.category
+        if self.priority is not None:
+            conditions["priority"] = self.priority
+        return conditions
+
+    def response_facts(self):
+        """The ResponseFacts of assignments() without its cancelled incidents (those have none)."""
+        from reports.models import ResponseFact
+
+        queryset = ResponseFact.objects.filter(created_at__gte=self.start, created_at__lt=self.end, **self._fact_conditions())
+        if self.agency is not None:
+            queryset = queryset.filter(agency=self.agency)
+        return queryset.order_by()
+
+    def handling_facts(self):
+        """The HandlingFacts of calls() that opened an incident that is not cancelled."""
+        from reports.models import HandlingFact
+
+        queryset = HandlingFact.objects.filter(received_at__gte=self.start, received_at__lt=self.end, **self._fact_conditions())
+        if self.agency is not None:
+            queryset = queryset.filter(incident__assignments__agency=self.agency)
+        return queryset.order_by()
+
     def calls(self):
         queryset = Call.objects.filter(received_at__gte=self.start, received_at__lt=self.end)
         if self.narrows_incidents:

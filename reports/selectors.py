@@ -60,20 +60,30 @@ def seconds(value):
 # --- steps and their targets --------------------------------------------------------------------
 
 
-def handling_steps():
+def use_facts():
+    """Whether the response and call-handling tables read the report facts (reports/models.py,
+    the default) or compute every duration from the live incident tables (REPORTS_FACTS=false:
+    the way to compare the two, or to report while the facts are being rebuilt)."""
+    return settings.REPORTS_FACTS
+
+
+def handling_steps(facts=False):
+    """With `facts`, the steps of HandlingFact rows (durations stored), else of Call rows."""
     return (
-        Step("created", _("Call received → incident created"), "received_at", "incident__created_at"),
+        Step("created", _("Call received → incident created"), "received_at", "incident__created_at", duration="created_s" if facts else ""),
         Step(
             "dispatched",
             _("Call answered → dispatched"),
             "answered_at",
             "incident__dispatched_at",
             targets=(Target(settings.REPORTS_DISPATCH_TARGET_SECONDS, settings.REPORTS_DISPATCH_TARGET_PERCENT),),
+            duration="dispatched_s" if facts else "",
         ),
     )
 
 
-def response_steps():
+def response_steps(facts=False):
+    """With `facts`, the steps of ResponseFact rows (durations stored), else of Assignment rows."""
     return (
         Step(
             "ack",
@@ -81,11 +91,12 @@ def response_steps():
             "notified_at",
             "acknowledged_at",
             targets=(Target(dict(settings.ACK_TARGET_SECONDS), settings.REPORTS_ACK_TARGET_PERCENT),),
-            priority_field="incident__priority",
+            priority_field="priority" if facts else "incident__priority",
+            duration="ack_s" if facts else "",
         ),
-        Step("en_route", _("Dispatch → en route"), "notified_at", "en_route_at"),
-        Step("on_scene", _("Dispatch → on scene"), "notified_at", "on_scene_at"),
-        Step("resolved", _("Dispatch → incident resolved"), "notified_at", "incident__resolved_at"),
+        Step("en_route", _("Dispatch → en route"), "notified_at", "en_route_at", duration="en_route_s" if facts else ""),
+        Step("on_scene", _("Dispatch → on scene"), "notified_at", "on_scene_at", duration="on_scene_s" if facts else ""),
+        Step("resolved", _("Dispatch → incident resolved"), "notified_at", "incident__resolved_at", duration="resolved_s" if facts else ""),
     )
 
 
@@ -292,16 +303,18 @@ def _handled_calls(report):
     return report.calls().filter(outcome=CallOutcome.EMERGENCY, incident__isnull=False).exclude(incident__status=IncidentStatus.CANCELLED)
 
 
-def handling_by_shift(report):
-    return duration_table(
-        "handling_by_shift", _("Call handling by shift"), _handled_calls(report), handling_steps(), group_by="shift", group_label=_("Shift")
-    )
+def _handling_table(key, title, group_by, group_label):
+    def table(report):
+        facts = use_facts()
+        rows = report.handling_facts() if facts else _handled_calls(report)
+        return duration_table(key, title, rows, handling_steps(facts), group_by=group_by, group_label=group_label)
+
+    table.__name__ = key
+    return table
 
 
-def handling_by_operator(report):
-    return duration_table(
-        "handling_by_operator", _("Call handling by operator"), _handled_calls(report), handling_steps(), group_by="operator_id", group_label=_("Operator")
-    )
+handling_by_shift = _handling_table("handling_by_shift", gettext_lazy("Call handling by shift"), "shift", gettext_lazy("Shift"))
+handling_by_operator = _handling_table("handling_by_operator", gettext_lazy("Call handling by operator"), "operator_id", gettext_lazy("Operator"))
 
 
 # --- response ------------------------------------------------------------------------------------
@@ -316,19 +329,29 @@ def _responses(report):
 
 
 def _response_table(key, title, group_by, group_label):
+    """`group_by`: (path from a ResponseFact, path from an Assignment)."""
+
     def table(report):
-        return duration_table(key, title, _responses(report), response_steps(), group_by=group_by, group_label=group_label, note=str(RESPONSE_NOTE))
+        facts = use_facts()
+        rows = report.response_facts() if facts else _responses(report)
+        return duration_table(
+            key, title, rows, response_steps(facts), group_by=group_by[0 if facts else 1], group_label=group_label, note=str(RESPONSE_NOTE)
+        )
 
     table.__name__ = key
     return table
 
 
-response_by_agency = _response_table("response_by_agency", gettext_lazy("Response by agency"), "agency_id", gettext_lazy("Agency"))
-response_by_category = _response_table("response_by_category", gettext_lazy("Response by category"), "incident__category_id", gettext_lazy("Category"))
-response_by_kecamatan = _response_table(
-    "response_by_kecamatan", gettext_lazy("Response by kecamatan"), "incident__kelurahan__kecamatan_id", gettext_lazy("Kecamatan")
+response_by_agency = _response_table("response_by_agency", gettext_lazy("Response by agency"), ("agency_id", "agency_id"), gettext_lazy("Agency"))
+response_by_category = _response_table(
+    "response_by_category", gettext_lazy("Response by category"), ("category_id", "incident__category_id"), gettext_lazy("Category")
 )
-response_by_priority = _response_table("response_by_priority", gettext_lazy("Response by priority"), "incident__priority", gettext_lazy("Priority"))
+response_by_kecamatan = _response_table(
+    "response_by_kecamatan", gettext_lazy("Response by kecamatan"), ("kecamatan_id", "incident__kelurahan__kecamatan_id"), gettext_lazy("Kecamatan")
+)
+response_by_priority = _response_table(
+    "response_by_priority", gettext_lazy("Response by priority"), ("priority", "incident__priority"), gettext_lazy("Priority")
+)
 
 
 def incident_counts(report):
