@@ -64,6 +64,9 @@ def rebuild():
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                # TRUNCATE refuses a table with deferred foreign-key checks pending in this
+                # transaction (rows just written by the caller): run those checks now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("TRUNCATE reports_responsefact, reports_handlingfact")
             _insert_sql(where="", params=[])
             with connection.cursor() as cursor:
