@@ -236,8 +236,13 @@ class SqlTimer:
             self.durations.append((time.perf_counter() - started) * 1000)
 
 
-def time_tables(params):
+def time_tables(params, *, facts=True):
+    """Time every table; `facts` False: the response and handling tables from the live incident
+    tables (REPORTS_FACTS=false), the way they were computed before the report facts."""
+    from django.conf import settings
     from django.db import connection
+
+    settings.REPORTS_FACTS = facts
 
     from reports.filters import parse_filter
     from reports.selectors import TABLES as REPORT_TABLES
@@ -255,6 +260,11 @@ def time_tables(params):
             elapsed = (time.perf_counter() - started) * 1000
         timings[name] = {"ms": round(elapsed, 1), "sql": len(timer.durations), "slowest_sql_ms": round(max(timer.durations, default=0), 1)}
     return timings, results
+
+
+def _rows(result):
+    """A table's rows (or incident_counts' dict), for comparing the two ways."""
+    return getattr(result, "rows", result)
 
 
 def main():
@@ -329,13 +339,30 @@ def main():
         first_day = (end - timedelta(days=args.days)).astimezone(WITA).date()
         last_day = end.astimezone(WITA).date()
         whole = {"period": "custom", "from": first_day.isoformat(), "to": last_day.isoformat()}
-        time_tables(whole)  # warm-up: the first pass reads the tables from disk into the cache
-        all_timings, results = time_tables(whole)
-        month_timings, _month = time_tables({"period": "30d"})
+        from reports import facts as report_facts
 
-        print(f"\n{'table':<26}{'whole history ms':>18}{'slowest SQL':>13}{'last 30 d ms':>14}")
+        started = time.perf_counter()
+        fact_rows = report_facts.rebuild()
+        rebuild_s = time.perf_counter() - started
+        print(f"report facts rebuilt ({fact_rows[0]} response, {fact_rows[1]} handling) in {rebuild_s:.0f} s", flush=True)
+
+        # Warm-up: the first pass reads the tables from disk into the cache. Then each way (live
+        # tables, report facts) in turn, in one run, so both see the same machine load.
+        time_tables(whole, facts=False)
+        time_tables(whole, facts=True)
+        live_timings, live_results = time_tables(whole, facts=False)
+        all_timings, results = time_tables(whole, facts=True)
+        month = {"period": "30d"}
+        live_month_timings, live_month = time_tables(month, facts=False)
+        month_timings, _month = time_tables(month, facts=True)
+        different = [name for name in results if _rows(results[name]) != _rows(live_results[name])]
+        different += [f"{name} (30 d)" for name in _month if _rows(_month[name]) != _rows(live_month[name])]
+        print("\nsame results both ways" if not different else f"\nDIFFERENT RESULTS: {different}", flush=True)
+        print(f"\n{'table':<26}{'live ms':>10}{'facts ms':>10}{'ratio':>7}{'30 d live':>11}{'30 d facts':>11}")
         for name, timing in all_timings.items():
-            print(f"{name:<26}{timing['ms']:>18.1f}{timing['slowest_sql_ms']:>13.1f}{month_timings[name]['ms']:>14.1f}")
+            live, month_live = live_timings[name]["ms"], live_month_timings[name]["ms"]
+            print(f"{name:<26}{live:>10.1f}{timing['ms']:>10.1f}{live / max(timing['ms'], 0.1):>7.1f}{month_live:>11.1f}{month_timings[name]['ms']:>11.1f}")
+
         everything = results["response_by_agency"].rows[0]
         handling = results["handling_by_shift"].rows[0]
         centre = results["callcenter_by_hour"].rows[0]
@@ -360,6 +387,11 @@ def main():
             "queries": {name: timing["ms"] for name, timing in all_timings.items()},
             "slowest_sql_ms": {name: timing["slowest_sql_ms"] for name, timing in all_timings.items()},
             "queries_30d": {name: timing["ms"] for name, timing in month_timings.items()},
+            "queries_live": {name: timing["ms"] for name, timing in live_timings.items()},
+            "queries_30d_live": {name: timing["ms"] for name, timing in live_month_timings.items()},
+            "same_results": not different,
+            "facts_rebuild_s": round(rebuild_s, 1),
+            "fact_rows": {"response": fact_rows[0], "handling": fact_rows[1]},
             "slowest": {"table": slowest[0], "ms": slowest[1]["ms"]},
             "dashboard_total_ms": round(sum(t["ms"] for t in all_timings.values()), 1),
             "figures": figures,

@@ -218,6 +218,7 @@ def call_log(
             call.outcome = CallOutcome.DUPLICATE
             call.save(update_fields=["outcome"])
         call_link(call=call, incident=link_to, by=by)
+    report_facts.count_call(call)
     events.record(
         kind="call.logged",
         audience=events.AUDIENCE_CONSOLE,

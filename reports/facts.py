@@ -2,7 +2,8 @@
 
 `refresh(incident_ids)` rewrites the facts of those incidents from their live rows: the incidents
 services call it inside their transaction after every write to an incident, its calls or its
-assignments, so a report read after the commit sees the change. `rebuild()` rewrites them all.
+assignments, so a report read after the commit sees the change. `count_call(call)` adds a logged
+call to its hour's count (incidents.services.call_log). `rebuild()` rewrites them all.
 
 The durations are computed the way the live-table reports computed them: on PostgreSQL in SQL with
 the same expression (`date_part('epoch', end - start)`), so the figures are the same to the last
@@ -10,10 +11,13 @@ bit; on SQLite in Python from the fetched timestamps (SQLite's own date arithmet
 millisecond), as the SQLite fallback of reports/measures.py always did.
 """
 
+from collections import Counter
+
 from django.db import connection, transaction
+from django.db.models import F
 
 from incidents.models import Assignment, Call, CallOutcome, Incident, IncidentStatus
-from reports.models import HandlingFact, ResponseFact
+from reports.models import CallHour, HandlingFact, ResponseFact
 
 BATCH = 5000
 
@@ -59,23 +63,45 @@ def refresh(incidents):
             _insert_python(Incident.objects.filter(pk__in=ids))
 
 
+def count_call(call):
+    """One more call of its outcome in the hour it was received."""
+    hour = call.received_at.replace(minute=0, second=0, microsecond=0)
+    # get_or_create copes with two operators logging the first call of an hour at once; the
+    # increment is one UPDATE, so concurrent calls never lose a count.
+    row, created = CallHour.objects.get_or_create(hour=hour, outcome=call.outcome, defaults={"calls": 1})
+    if not created:
+        CallHour.objects.filter(pk=row.pk).update(calls=F("calls") + 1)
+
+
+def call_hours():
+    """The CallHour rows the calls imply: {(hour, outcome): calls}."""
+    counts = Counter()
+    for received_at, outcome in Call.objects.values_list("received_at", "outcome").iterator(chunk_size=BATCH):
+        counts[(received_at.replace(minute=0, second=0, microsecond=0), outcome)] += 1
+    return counts
+
+
 def rebuild():
     """Rewrite every fact. Returns (response rows, handling rows)."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                # TRUNCATE refuses a table with deferred foreign-key checks pending in this
-                # transaction (rows just written by the caller): run those checks now.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute("TRUNCATE reports_responsefact, reports_handlingfact")
+                cursor.execute("TRUNCATE reports_responsefact, reports_handlingfact, reports_callhour")
+                # Django's connection keeps the session in UTC: date_trunc cuts UTC hours.
+                cursor.execute(
+                    "INSERT INTO reports_callhour (hour, outcome, calls) SELECT date_trunc('hour', received_at), outcome, count(*) FROM incidents_call GROUP BY 1, 2"
+                )
             _insert_sql(where="", params=[])
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE reports_responsefact")
                 cursor.execute("ANALYZE reports_handlingfact")
+                cursor.execute("ANALYZE reports_callhour")
         else:
             ResponseFact.objects.all().delete()
             HandlingFact.objects.all().delete()
+            CallHour.objects.all().delete()
             _insert_python(Incident.objects.all())
+            CallHour.objects.bulk_create((CallHour(hour=hour, outcome=outcome, calls=n) for (hour, outcome), n in call_hours().items()), batch_size=BATCH)
     return ResponseFact.objects.count(), HandlingFact.objects.count()
 
 
@@ -143,7 +169,9 @@ FACT_FIELDS = {
 
 def differences(incidents=None, *, limit=20):
     """Facts that disagree with the live rows: [(model name, key, stored, expected)], at most
-    `limit`. Durations agree within a microsecond (SQL and Python may differ in the last bit)."""
+    `limit`. Durations agree within a microsecond (SQL and Python may differ in the last bit).
+    The hourly call counts are compared too when all incidents are."""
+    incidents_all = incidents is None
     incidents = Incident.objects.all() if incidents is None else incidents
     found = []
     for model, expected_rows in ((ResponseFact, response_facts(incidents)), (HandlingFact, handling_facts(incidents))):
@@ -153,6 +181,14 @@ def differences(incidents=None, *, limit=20):
         for key in sorted(expected.keys() | stored.keys()):
             if not _same(stored.get(key), expected.get(key)):
                 found.append((model.__name__, key, stored.get(key), expected.get(key)))
+                if len(found) >= limit:
+                    return found
+    if incidents_all:
+        expected = call_hours()
+        stored = {(row.hour, row.outcome): row.calls for row in CallHour.objects.all()}
+        for key in sorted(expected.keys() | stored.keys()):
+            if expected.get(key, 0) != stored.get(key, 0):
+                found.append(("CallHour", key, stored.get(key), expected.get(key)))
                 if len(found) >= limit:
                     return found
     return found

@@ -153,6 +153,16 @@ class ReportFilter:
             queryset = queryset.filter(incident__assignments__agency=self.agency)
         return queryset.order_by()
 
+    def call_hours(self):
+        """The hourly call counts of the period (reports.models.CallHour), or None when they cannot
+        answer for calls(): an incident filter is chosen (the counts know no incidents), or the
+        period does not start and end on a whole hour."""
+        from reports.models import CallHour
+
+        if self.narrows_incidents or not all(moment.minute == moment.second == moment.microsecond == 0 for moment in (self.start, self.end)):
+            return None
+        return CallHour.objects.filter(hour__gte=self.start, hour__lt=self.end).order_by()
+
     def calls(self):
         queryset = Call.objects.filter(received_at__gte=self.start, received_at__lt=self.end)
         if self.narrows_incidents:

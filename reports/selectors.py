@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Func, IntegerField, Q, Value
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models import Count, F, Func, IntegerField, Q, Sum, Value
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -61,9 +61,9 @@ def seconds(value):
 
 
 def use_facts():
-    """Whether the response and call-handling tables read the report facts (reports/models.py,
-    the default) or compute every duration from the live incident tables (REPORTS_FACTS=false:
-    the way to compare the two, or to report while the facts are being rebuilt)."""
+    """Whether the response, call-handling and call-volume tables read the report facts and hourly
+    call counts (reports/models.py, the default) or compute from the live incident tables
+    (REPORTS_FACTS=false: the way to compare the two, or to report while the facts are rebuilt)."""
     return settings.REPORTS_FACTS
 
 
@@ -213,8 +213,19 @@ def duration_table(key, title, queryset, steps, *, group_by, group_label, note="
 # --- call volume ---------------------------------------------------------------------------------
 
 
+def _call_tally(report):
+    """(rows, their time field, tally): the hourly call counts when they can answer for the
+    period's calls (report.call_hours), else the calls themselves. tally(condition) counts the
+    calls that meet it, either way."""
+    hours = report.call_hours() if use_facts() else None
+    if hours is not None:
+        return hours, "hour", lambda condition=None: Coalesce(Sum("calls", filter=condition), 0)
+    return report.calls(), "received_at", lambda condition=None: Count("id", filter=condition)
+
+
 def calls_by_outcome(report):
-    counts = dict(report.calls().values_list("outcome").annotate(n=Count("id")).order_by())
+    rows, _moment, tally = _call_tally(report)
+    counts = dict(rows.values_list("outcome").annotate(n=tally()).order_by())
     total = sum(counts.values())
     rows = [
         {"outcome": outcome.value, "label": str(outcome.label), "calls": counts.get(outcome.value, 0), "share_pct": share(counts.get(outcome.value, 0), total)}
@@ -248,11 +259,11 @@ def _incident_filter_note(report):
 
 
 def calls_heatmap(report):
+    rows, moment, tally = _call_tally(report)
     counts = (
-        report.calls()
-        .annotate(weekday=local_part("isodow", "received_at"), hour=local_part("hour", "received_at"))
-        .values_list("weekday", "hour")
-        .annotate(n=Count("id"))
+        rows.annotate(weekday=local_part("isodow", moment), local_hour=local_part("hour", moment))
+        .values_list("weekday", "local_hour")
+        .annotate(n=tally())
         .order_by()
     )
     grid = {(weekday, hour): n for weekday, hour, n in counts}
@@ -273,11 +284,11 @@ def calls_heatmap(report):
 
 
 def calls_per_day(report):
+    rows, moment, tally = _call_tally(report)
     counts = (
-        report.calls()
-        .annotate(day=TruncDate("received_at", tzinfo=wita()))
+        rows.annotate(day=TruncDate(moment, tzinfo=wita()))
         .values("day")
-        .annotate(calls=Count("id"), emergency=Count("id", filter=Q(outcome=CallOutcome.EMERGENCY)), prank_silent=Count("id", filter=Q(outcome__in=PRANK_OUTCOMES)))
+        .annotate(calls=tally(), emergency=tally(Q(outcome=CallOutcome.EMERGENCY)), prank_silent=tally(Q(outcome__in=PRANK_OUTCOMES)))
         .order_by()
     )
     by_day = {row["day"]: row for row in counts}

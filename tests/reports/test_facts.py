@@ -25,10 +25,10 @@ from incidents.services import (
 )
 from reports import facts
 from reports.filters import parse_filter
-from reports.models import HandlingFact, ResponseFact
+from reports.models import CallHour, HandlingFact, ResponseFact
 from reports.selectors import TABLES
 from tests.incidents.conftest import _clear_default_cache, clock, dispatched, new_incident, world  # noqa: F401 — fixtures
-from tests.incidents.helpers import CITY_CENTRE
+from tests.incidents.helpers import CITY_CENTRE, START
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +140,26 @@ def test_a_second_dispatch_adds_its_assignment(world, dispatched):
     assert ResponseFact.objects.filter(incident=incident).count() == len(assignments) + 1
 
 
+def test_logged_calls_are_counted_in_the_hour_they_were_received(world, new_incident, clock):
+    call_log(by=world.operator, outcome="prank")
+    clock.advance(minutes=59, seconds=59)
+    new_incident("kebakaran")
+    clock.advance(seconds=1)
+    call_log(by=world.operator, outcome="prank")
+    call_log(by=world.operator, outcome="emergency", link_to=new_incident("kebakaran"))
+    in_sync()
+    counts = {(row.hour, row.outcome): row.calls for row in CallHour.objects.all()}
+    later = START.replace(hour=START.hour + 1)
+    assert counts == {(START, "prank"): 1, (START, "emergency"): 1, (later, "prank"): 1, (later, "emergency"): 1, (later, "duplicate"): 1}
+
+
+def test_the_hourly_counts_answer_only_for_whole_hours_without_incident_filters(world, new_incident, clock):
+    report, _errors = parse_filter({"period": "7d"}, now=clock.now)
+    assert report.call_hours() is not None
+    narrowed, _errors = parse_filter({"period": "7d", "category": world.category("kebakaran").pk}, now=clock.now)
+    assert narrowed.call_hours() is None
+
+
 def test_rebuild_and_check_commands(world, dispatched, capsys):
     incident, assignments = dispatched("kebakaran")
     ResponseFact.objects.all().delete()
@@ -172,7 +192,9 @@ def test_the_tables_from_facts_equal_the_tables_from_the_live_rows(world, dispat
 
     report, errors = parse_filter({"period": "today"}, now=clock.now)
     assert errors is None
-    keys = [k for k in TABLES if k.startswith(("response_", "handling_"))]
+    call_log(by=world.operator, outcome="prank")
+    call_log(by=world.operator, outcome="silent")
+    keys = [k for k in TABLES if k.startswith(("response_", "handling_", "calls_"))]
     settings.REPORTS_FACTS = True
     from_facts = {k: TABLES[k](report).rows for k in keys}
     settings.REPORTS_FACTS = False
