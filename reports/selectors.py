@@ -288,10 +288,11 @@ def calls_per_day(report):
     counts = (
         rows.annotate(day=TruncDate(moment, tzinfo=wita()))
         .values("day")
-        .annotate(calls=tally(), emergency=tally(Q(outcome=CallOutcome.EMERGENCY)), prank_silent=tally(Q(outcome__in=PRANK_OUTCOMES)))
+        # Not named "calls": CallHour has a field of that name, which the tallies read.
+        .annotate(n_calls=tally(), n_emergency=tally(Q(outcome=CallOutcome.EMERGENCY)), n_prank_silent=tally(Q(outcome__in=PRANK_OUTCOMES)))
         .order_by()
     )
-    by_day = {row["day"]: row for row in counts}
+    by_day = {row["day"]: {"calls": row["n_calls"], "emergency": row["n_emergency"], "prank_silent": row["n_prank_silent"]} for row in counts}
     rows = []
     for day in report.days():
         found = by_day.get(day, {})
