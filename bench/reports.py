@@ -11,6 +11,11 @@ the end (--keep keeps it). Without DATABASE_URL it runs embedded on a temporary 
 at most 50,000 incidents (default 20,000): SQLite computes percentiles in Python, which is the
 honest fallback for a demo, not for years of data. Generation is deterministic (--seed).
 
+--database NAME --keep loads into a database of that name and keeps it; a later run with
+--database NAME --reuse migrates it and times it again without regenerating. Either way the report
+facts are rebuilt from the loaded rows (timed), and every table is timed twice in the same run:
+from the live tables (REPORTS_FACTS=false) and from the report facts, and their rows compared.
+
 Timed per table: the wall time of the table's function (its SQL queries, the labels' lookups and
 the Python that shapes the rows), each table once after one warm-up pass, and the slowest single
 SQL statement in it. The last line is one JSON object.

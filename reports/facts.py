@@ -171,7 +171,7 @@ def differences(incidents=None, *, limit=20):
     """Facts that disagree with the live rows: [(model name, key, stored, expected)], at most
     `limit`. Durations agree within a microsecond (SQL and Python may differ in the last bit).
     The hourly call counts are compared too when all incidents are."""
-    incidents_all = incidents is None
+    everything = incidents is None
     incidents = Incident.objects.all() if incidents is None else incidents
     found = []
     for model, expected_rows in ((ResponseFact, response_facts(incidents)), (HandlingFact, handling_facts(incidents))):
@@ -183,7 +183,7 @@ def differences(incidents=None, *, limit=20):
                 found.append((model.__name__, key, stored.get(key), expected.get(key)))
                 if len(found) >= limit:
                     return found
-    if incidents_all:
+    if everything:
         expected = call_hours()
         stored = {(row.hour, row.outcome): row.calls for row in CallHour.objects.all()}
         for key in sorted(expected.keys() | stored.keys()):
