@@ -11,6 +11,11 @@ the end (--keep keeps it). Without DATABASE_URL it runs embedded on a temporary 
 at most 50,000 incidents (default 20,000): SQLite computes percentiles in Python, which is the
 honest fallback for a demo, not for years of data. Generation is deterministic (--seed).
 
+--database NAME --keep loads into a database of that name and keeps it; a later run with
+--database NAME --reuse migrates it and times it again without regenerating. Either way the report
+facts are rebuilt from the loaded rows (timed), and every table is timed twice in the same run:
+from the live tables (REPORTS_FACTS=false) and from the report facts, and their rows compared.
+
 Timed per table: the wall time of the table's function (its SQL queries, the labels' lookups and
 the Python that shapes the rows), each table once after one warm-up pass, and the slowest single
 SQL statement in it. The last line is one JSON object.
@@ -236,8 +241,13 @@ class SqlTimer:
             self.durations.append((time.perf_counter() - started) * 1000)
 
 
-def time_tables(params):
+def time_tables(params, *, facts=True):
+    """Time every table; `facts` False: the response and handling tables from the live incident
+    tables (REPORTS_FACTS=false), the way they were computed before the report facts."""
+    from django.conf import settings
     from django.db import connection
+
+    settings.REPORTS_FACTS = facts
 
     from reports.filters import parse_filter
     from reports.selectors import TABLES as REPORT_TABLES
@@ -257,12 +267,19 @@ def time_tables(params):
     return timings, results
 
 
+def _rows(result):
+    """A table's rows (or incident_counts' dict), for comparing the two ways."""
+    return getattr(result, "rows", result)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--incidents", type=int, default=None, help="incidents to generate (default 1,000,000 on PostgreSQL, 20,000 embedded)")
     parser.add_argument("--days", type=int, default=365, help="days of history they spread over (default 365)")
     parser.add_argument("--seed", type=int, default=112)
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
+    parser.add_argument("--database", default=None, help="PostgreSQL database name to use (default d112_bench_reports_<pid>)")
+    parser.add_argument("--reuse", action="store_true", help="reuse the --database kept by an earlier run: migrate it, do not regenerate (implies --keep)")
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -277,12 +294,20 @@ def main():
     env.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
     temporary = tempfile.TemporaryDirectory(prefix="d112-bench-reports-")
     env["DISPATCH112_VAR_DIR"] = temporary.name
-    database = f"d112_bench_reports_{os.getpid()}"
+    database = args.database or f"d112_bench_reports_{os.getpid()}"
+    if args.reuse:
+        if not (postgres and args.database):
+            sys.exit("bench/reports.py: --reuse needs PostgreSQL and --database")
+        args.keep = True
     if postgres:
         env["DATABASE_URL"] = server_url(url, database)
-        create_database(url, database)
+        if not args.reuse:
+            create_database(url, database)
     try:
-        prepare(env)
+        if args.reuse:
+            subprocess.run([PYTHON, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
+        else:
+            prepare(env)
         os.environ.clear()
         os.environ.update(env)
         os.environ["DJANGO_SETTINGS_MODULE"] = "dispatch112.settings"
@@ -292,28 +317,57 @@ def main():
         from django.db import connection
 
         vendor = connection.vendor
-        end = datetime.now(dt_timezone.utc).replace(microsecond=0)
-        started = time.perf_counter()
-        counts = load(generate(random.Random(args.seed), World(), incidents=incidents, end=end, days=args.days), vendor)
-        load_s = time.perf_counter() - started
-        with connection.cursor() as cursor:
-            if vendor == "postgresql":
-                for table, _columns in TABLES.values():
-                    cursor.execute(f"VACUUM ANALYZE {table}")
-            else:
-                cursor.execute("ANALYZE")
-        print(f"loaded {counts} in {load_s:.0f} s ({vendor})", flush=True)
+        if args.reuse:
+            with connection.cursor() as cursor:
+                # The generator's `end` was the load's "now"; the last incident is created just before it.
+                cursor.execute("SELECT max(created_at) FROM incidents_incident")
+                end = cursor.fetchone()[0]
+                counts = {}
+                for kind, (table, _columns) in TABLES.items():
+                    cursor.execute(f"SELECT count(*) FROM {table}")
+                    counts[kind] = cursor.fetchone()[0]
+            incidents, load_s = counts["incident"], 0.0
+            print(f"reusing {database}: {counts}", flush=True)
+        else:
+            end = datetime.now(dt_timezone.utc).replace(microsecond=0)
+            started = time.perf_counter()
+            counts = load(generate(random.Random(args.seed), World(), incidents=incidents, end=end, days=args.days), vendor)
+            load_s = time.perf_counter() - started
+            with connection.cursor() as cursor:
+                if vendor == "postgresql":
+                    for table, _columns in TABLES.values():
+                        cursor.execute(f"VACUUM ANALYZE {table}")
+                else:
+                    cursor.execute("ANALYZE")
+            print(f"loaded {counts} in {load_s:.0f} s ({vendor})", flush=True)
 
         first_day = (end - timedelta(days=args.days)).astimezone(WITA).date()
         last_day = end.astimezone(WITA).date()
         whole = {"period": "custom", "from": first_day.isoformat(), "to": last_day.isoformat()}
-        time_tables(whole)  # warm-up: the first pass reads the tables from disk into the cache
-        all_timings, results = time_tables(whole)
-        month_timings, _month = time_tables({"period": "30d"})
+        from reports import facts as report_facts
 
-        print(f"\n{'table':<26}{'whole history ms':>18}{'slowest SQL':>13}{'last 30 d ms':>14}")
+        started = time.perf_counter()
+        fact_rows = report_facts.rebuild()
+        rebuild_s = time.perf_counter() - started
+        print(f"report facts rebuilt ({fact_rows[0]} response, {fact_rows[1]} handling) in {rebuild_s:.0f} s", flush=True)
+
+        # Warm-up: the first pass reads the tables from disk into the cache. Then each way (live
+        # tables, report facts) in turn, in one run, so both see the same machine load.
+        time_tables(whole, facts=False)
+        time_tables(whole, facts=True)
+        live_timings, live_results = time_tables(whole, facts=False)
+        all_timings, results = time_tables(whole, facts=True)
+        month = {"period": "30d"}
+        live_month_timings, live_month = time_tables(month, facts=False)
+        month_timings, _month = time_tables(month, facts=True)
+        different = [name for name in results if _rows(results[name]) != _rows(live_results[name])]
+        different += [f"{name} (30 d)" for name in _month if _rows(_month[name]) != _rows(live_month[name])]
+        print("\nsame results both ways" if not different else f"\nDIFFERENT RESULTS: {different}", flush=True)
+        print(f"\n{'table':<26}{'live ms':>10}{'facts ms':>10}{'ratio':>7}{'30 d live':>11}{'30 d facts':>11}")
         for name, timing in all_timings.items():
-            print(f"{name:<26}{timing['ms']:>18.1f}{timing['slowest_sql_ms']:>13.1f}{month_timings[name]['ms']:>14.1f}")
+            live, month_live = live_timings[name]["ms"], live_month_timings[name]["ms"]
+            print(f"{name:<26}{live:>10.1f}{timing['ms']:>10.1f}{live / max(timing['ms'], 0.1):>7.1f}{month_live:>11.1f}{month_timings[name]['ms']:>11.1f}")
+
         everything = results["response_by_agency"].rows[0]
         handling = results["handling_by_shift"].rows[0]
         centre = results["callcenter_by_hour"].rows[0]
@@ -338,6 +392,11 @@ def main():
             "queries": {name: timing["ms"] for name, timing in all_timings.items()},
             "slowest_sql_ms": {name: timing["slowest_sql_ms"] for name, timing in all_timings.items()},
             "queries_30d": {name: timing["ms"] for name, timing in month_timings.items()},
+            "queries_live": {name: timing["ms"] for name, timing in live_timings.items()},
+            "queries_30d_live": {name: timing["ms"] for name, timing in live_month_timings.items()},
+            "same_results": not different,
+            "facts_rebuild_s": round(rebuild_s, 1),
+            "fact_rows": {"response": fact_rows[0], "handling": fact_rows[1]},
             "slowest": {"table": slowest[0], "ms": slowest[1]["ms"]},
             "dashboard_total_ms": round(sum(t["ms"] for t in all_timings.values()), 1),
             "figures": figures,

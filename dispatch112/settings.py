@@ -395,6 +395,9 @@ REPORTS_DISPATCH_TARGET_PERCENT = env.int("REPORTS_DISPATCH_TARGET_PERCENT", 90,
 # Acknowledgement: per priority, the same deadlines the escalation uses (ACK_TARGET_SECONDS).
 REPORTS_ACK_TARGET_PERCENT = env.int("REPORTS_ACK_TARGET_PERCENT", 90, minimum=1, maximum=100)
 # A custom date range longer than this is refused (the dashboard stays one page of figures).
+# The response and call-handling tables read the report facts (reports/models.py); false: they
+# compute from the live incident tables, slower over long periods (same figures).
+REPORTS_FACTS = env.bool("REPORTS_FACTS", True)
 REPORTS_MAX_RANGE_DAYS = env.int("REPORTS_MAX_RANGE_DAYS", 3660, minimum=1)
 
 # --- Intake: telephony events, AML, WhatsApp/SMS -------------------------------------------------

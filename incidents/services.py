@@ -34,6 +34,7 @@ from incidents.models import (
 from incidents.phone import mask_phone, normalise_phone
 from incidents.selectors import kelurahan_for_point, nearest_post
 from incidents.snapshots import assignment_snapshot, incident_snapshot
+from reports import facts as report_facts
 from shifts.selectors import shift_stamp
 
 
@@ -91,8 +92,12 @@ def _check_version(incident, version):
 
 
 def _save(incident, *fields):
+    """Write the incident's changed fields and a new version. Every service calls this after it
+    changed the incident, its calls or its assignments (incident_create excepted, which refreshes
+    itself): the report facts (reports/models.py) are rewritten here, in the same transaction."""
     incident.version += 1
     incident.save(update_fields=[*fields, "version", "updated_at"])
+    report_facts.refresh([incident])
 
 
 def _event(kind, *, incident, by, audience=events.AUDIENCE_INCIDENT, at=None, **extra):
@@ -213,6 +218,7 @@ def call_log(
             call.outcome = CallOutcome.DUPLICATE
             call.save(update_fields=["outcome"])
         call_link(call=call, incident=link_to, by=by)
+    report_facts.count_call(call)
     events.record(
         kind="call.logged",
         audience=events.AUDIENCE_CONSOLE,
@@ -266,6 +272,7 @@ def incident_create(*, by, call, data, at=None):
     )
     call.incident = incident
     call.save(update_fields=["incident"])
+    report_facts.refresh([incident])
     _event("incident.created", incident=incident, by=by, at=now, call={"id": call.pk, "caller_masked": mask_phone(call.caller_number)})
     return incident
 

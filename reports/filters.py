@@ -125,6 +125,44 @@ class ReportFilter:
         """Assignments of the period's incidents; with an agency chosen, that agency's only."""
         return self._of_period_incidents(Assignment.objects.all(), agency_path="agency")
 
+    def _fact_conditions(self):
+        conditions = {}
+        if self.kecamatan is not None:
+            conditions["kecamatan"] = self.kecamatan
+        if self.category is not None:
+            conditions["category"] = self.category
+        if self.priority is not None:
+            conditions["priority"] = self.priority
+        return conditions
+
+    def response_facts(self):
+        """The ResponseFacts of assignments() without its cancelled incidents (those have none)."""
+        from reports.models import ResponseFact
+
+        queryset = ResponseFact.objects.filter(created_at__gte=self.start, created_at__lt=self.end, **self._fact_conditions())
+        if self.agency is not None:
+            queryset = queryset.filter(agency=self.agency)
+        return queryset.order_by()
+
+    def handling_facts(self):
+        """The HandlingFacts of calls() that opened an incident that is not cancelled."""
+        from reports.models import HandlingFact
+
+        queryset = HandlingFact.objects.filter(received_at__gte=self.start, received_at__lt=self.end, **self._fact_conditions())
+        if self.agency is not None:
+            queryset = queryset.filter(incident__assignments__agency=self.agency)
+        return queryset.order_by()
+
+    def call_hours(self):
+        """The hourly call counts of the period (reports.models.CallHour), or None when they cannot
+        answer for calls(): an incident filter is chosen (the counts know no incidents), or the
+        period does not start and end on a whole hour."""
+        from reports.models import CallHour
+
+        if self.narrows_incidents or not all(moment.minute == moment.second == moment.microsecond == 0 for moment in (self.start, self.end)):
+            return None
+        return CallHour.objects.filter(hour__gte=self.start, hour__lt=self.end).order_by()
+
     def calls(self):
         queryset = Call.objects.filter(received_at__gte=self.start, received_at__lt=self.end)
         if self.narrows_incidents:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Func, IntegerField, Q, Value
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models import Count, F, Func, IntegerField, Q, Sum, Value
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -60,20 +60,30 @@ def seconds(value):
 # --- steps and their targets --------------------------------------------------------------------
 
 
-def handling_steps():
+def use_facts():
+    """Whether the response, call-handling and call-volume tables read the report facts and hourly
+    call counts (reports/models.py, the default) or compute from the live incident tables
+    (REPORTS_FACTS=false: the way to compare the two, or to report while the facts are rebuilt)."""
+    return settings.REPORTS_FACTS
+
+
+def handling_steps(facts=False):
+    """With `facts`, the steps of HandlingFact rows (durations stored), else of Call rows."""
     return (
-        Step("created", _("Call received → incident created"), "received_at", "incident__created_at"),
+        Step("created", _("Call received → incident created"), "received_at", "incident__created_at", duration="created_s" if facts else ""),
         Step(
             "dispatched",
             _("Call answered → dispatched"),
             "answered_at",
             "incident__dispatched_at",
             targets=(Target(settings.REPORTS_DISPATCH_TARGET_SECONDS, settings.REPORTS_DISPATCH_TARGET_PERCENT),),
+            duration="dispatched_s" if facts else "",
         ),
     )
 
 
-def response_steps():
+def response_steps(facts=False):
+    """With `facts`, the steps of ResponseFact rows (durations stored), else of Assignment rows."""
     return (
         Step(
             "ack",
@@ -81,11 +91,12 @@ def response_steps():
             "notified_at",
             "acknowledged_at",
             targets=(Target(dict(settings.ACK_TARGET_SECONDS), settings.REPORTS_ACK_TARGET_PERCENT),),
-            priority_field="incident__priority",
+            priority_field="priority" if facts else "incident__priority",
+            duration="ack_s" if facts else "",
         ),
-        Step("en_route", _("Dispatch → en route"), "notified_at", "en_route_at"),
-        Step("on_scene", _("Dispatch → on scene"), "notified_at", "on_scene_at"),
-        Step("resolved", _("Dispatch → incident resolved"), "notified_at", "incident__resolved_at"),
+        Step("en_route", _("Dispatch → en route"), "notified_at", "en_route_at", duration="en_route_s" if facts else ""),
+        Step("on_scene", _("Dispatch → on scene"), "notified_at", "on_scene_at", duration="on_scene_s" if facts else ""),
+        Step("resolved", _("Dispatch → incident resolved"), "notified_at", "incident__resolved_at", duration="resolved_s" if facts else ""),
     )
 
 
@@ -202,8 +213,19 @@ def duration_table(key, title, queryset, steps, *, group_by, group_label, note="
 # --- call volume ---------------------------------------------------------------------------------
 
 
+def _call_tally(report):
+    """(rows, their time field, tally): the hourly call counts when they can answer for the
+    period's calls (report.call_hours), else the calls themselves. tally(condition) counts the
+    calls that meet it, either way."""
+    hours = report.call_hours() if use_facts() else None
+    if hours is not None:
+        return hours, "hour", lambda condition=None: Coalesce(Sum("calls", filter=condition), 0)
+    return report.calls(), "received_at", lambda condition=None: Count("id", filter=condition)
+
+
 def calls_by_outcome(report):
-    counts = dict(report.calls().values_list("outcome").annotate(n=Count("id")).order_by())
+    rows, _moment, tally = _call_tally(report)
+    counts = dict(rows.values_list("outcome").annotate(n=tally()).order_by())
     total = sum(counts.values())
     rows = [
         {"outcome": outcome.value, "label": str(outcome.label), "calls": counts.get(outcome.value, 0), "share_pct": share(counts.get(outcome.value, 0), total)}
@@ -237,11 +259,11 @@ def _incident_filter_note(report):
 
 
 def calls_heatmap(report):
+    rows, moment, tally = _call_tally(report)
     counts = (
-        report.calls()
-        .annotate(weekday=local_part("isodow", "received_at"), hour=local_part("hour", "received_at"))
-        .values_list("weekday", "hour")
-        .annotate(n=Count("id"))
+        rows.annotate(weekday=local_part("isodow", moment), local_hour=local_part("hour", moment))
+        .values_list("weekday", "local_hour")
+        .annotate(n=tally())
         .order_by()
     )
     grid = {(weekday, hour): n for weekday, hour, n in counts}
@@ -262,14 +284,15 @@ def calls_heatmap(report):
 
 
 def calls_per_day(report):
+    rows, moment, tally = _call_tally(report)
     counts = (
-        report.calls()
-        .annotate(day=TruncDate("received_at", tzinfo=wita()))
+        rows.annotate(day=TruncDate(moment, tzinfo=wita()))
         .values("day")
-        .annotate(calls=Count("id"), emergency=Count("id", filter=Q(outcome=CallOutcome.EMERGENCY)), prank_silent=Count("id", filter=Q(outcome__in=PRANK_OUTCOMES)))
+        # Not named "calls": CallHour has a field of that name, which the tallies read.
+        .annotate(n_calls=tally(), n_emergency=tally(Q(outcome=CallOutcome.EMERGENCY)), n_prank_silent=tally(Q(outcome__in=PRANK_OUTCOMES)))
         .order_by()
     )
-    by_day = {row["day"]: row for row in counts}
+    by_day = {row["day"]: {"calls": row["n_calls"], "emergency": row["n_emergency"], "prank_silent": row["n_prank_silent"]} for row in counts}
     rows = []
     for day in report.days():
         found = by_day.get(day, {})
@@ -292,16 +315,18 @@ def _handled_calls(report):
     return report.calls().filter(outcome=CallOutcome.EMERGENCY, incident__isnull=False).exclude(incident__status=IncidentStatus.CANCELLED)
 
 
-def handling_by_shift(report):
-    return duration_table(
-        "handling_by_shift", _("Call handling by shift"), _handled_calls(report), handling_steps(), group_by="shift", group_label=_("Shift")
-    )
+def _handling_table(key, title, group_by, group_label):
+    def table(report):
+        facts = use_facts()
+        rows = report.handling_facts() if facts else _handled_calls(report)
+        return duration_table(key, title, rows, handling_steps(facts), group_by=group_by, group_label=group_label)
+
+    table.__name__ = key
+    return table
 
 
-def handling_by_operator(report):
-    return duration_table(
-        "handling_by_operator", _("Call handling by operator"), _handled_calls(report), handling_steps(), group_by="operator_id", group_label=_("Operator")
-    )
+handling_by_shift = _handling_table("handling_by_shift", gettext_lazy("Call handling by shift"), "shift", gettext_lazy("Shift"))
+handling_by_operator = _handling_table("handling_by_operator", gettext_lazy("Call handling by operator"), "operator_id", gettext_lazy("Operator"))
 
 
 # --- response ------------------------------------------------------------------------------------
@@ -316,19 +341,29 @@ def _responses(report):
 
 
 def _response_table(key, title, group_by, group_label):
+    """`group_by`: (path from a ResponseFact, path from an Assignment)."""
+
     def table(report):
-        return duration_table(key, title, _responses(report), response_steps(), group_by=group_by, group_label=group_label, note=str(RESPONSE_NOTE))
+        facts = use_facts()
+        rows = report.response_facts() if facts else _responses(report)
+        return duration_table(
+            key, title, rows, response_steps(facts), group_by=group_by[0 if facts else 1], group_label=group_label, note=str(RESPONSE_NOTE)
+        )
 
     table.__name__ = key
     return table
 
 
-response_by_agency = _response_table("response_by_agency", gettext_lazy("Response by agency"), "agency_id", gettext_lazy("Agency"))
-response_by_category = _response_table("response_by_category", gettext_lazy("Response by category"), "incident__category_id", gettext_lazy("Category"))
-response_by_kecamatan = _response_table(
-    "response_by_kecamatan", gettext_lazy("Response by kecamatan"), "incident__kelurahan__kecamatan_id", gettext_lazy("Kecamatan")
+response_by_agency = _response_table("response_by_agency", gettext_lazy("Response by agency"), ("agency_id", "agency_id"), gettext_lazy("Agency"))
+response_by_category = _response_table(
+    "response_by_category", gettext_lazy("Response by category"), ("category_id", "incident__category_id"), gettext_lazy("Category")
 )
-response_by_priority = _response_table("response_by_priority", gettext_lazy("Response by priority"), "incident__priority", gettext_lazy("Priority"))
+response_by_kecamatan = _response_table(
+    "response_by_kecamatan", gettext_lazy("Response by kecamatan"), ("kecamatan_id", "incident__kelurahan__kecamatan_id"), gettext_lazy("Kecamatan")
+)
+response_by_priority = _response_table(
+    "response_by_priority", gettext_lazy("Response by priority"), ("priority", "incident__priority"), gettext_lazy("Priority")
+)
 
 
 def incident_counts(report):

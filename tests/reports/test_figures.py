@@ -26,6 +26,12 @@ from tests.reports.conftest import DAY_PARAMS
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=[True, False], ids=["facts", "live"])
+def facts_or_live(request, settings):
+    # The same hand-computed figures from the report facts and from the live incident tables.
+    settings.REPORTS_FACTS = request.param
+
+
 @pytest.fixture(autouse=True)
 def english():
     # Rows are found by their labels ("All", "Tue"), which follow the language.

@@ -1,0 +1,37 @@
+"""Rebuild or check the report facts (reports/models.py).
+
+    manage.py report_facts --rebuild   rewrite every fact from the incidents' rows (after rows were
+                                       loaded or changed outside the services: an import, a restore)
+    manage.py report_facts --check     say whether the facts agree with the rows; exit status 1 if not
+"""
+
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reports import facts
+
+
+class Command(BaseCommand):
+    help = "Rebuild (--rebuild) or check (--check) the report facts the response and call-handling reports read."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rebuild", action="store_true", help="rewrite every fact from the incidents' rows")
+        parser.add_argument("--check", action="store_true", help="compare the facts with the rows; exit status 1 if they differ")
+
+    def handle(self, *args, rebuild=False, check=False, **options):
+        if not (rebuild or check):
+            raise CommandError("Say --rebuild or --check.")
+        if rebuild:
+            started = time.monotonic()
+            responses, handling = facts.rebuild()
+            self.stdout.write(f"rebuilt {responses} response facts and {handling} call-handling facts in {time.monotonic() - started:.1f} s")
+        if check:
+            found = facts.differences()
+            if found:
+                self.stdout.write(f"the report facts differ from the incidents' rows (first {len(found)}):")
+                for model, key, stored, expected in found:
+                    self.stdout.write(f"  {model} {key}: stored {stored}, expected {expected}")
+                sys.exit(1)
+            self.stdout.write("the report facts agree with the incidents' rows")

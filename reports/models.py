@@ -1,0 +1,99 @@
+"""Report facts: one narrow row per measured thing, with its step durations already computed;
+and hourly call counts.
+
+CONVENTIONS says derived state is not stored twice; these tables are the one exception, for
+speed: the response and call-handling tables of the reports page read a year of assignments
+(1.5 M rows at 1,000,000 incidents), and computing each row's durations from three joined tables
+on every page view took 2–7 s. These rows hold exactly what those tables need (the period's
+moment, the grouping keys, the durations in seconds), nothing else, so the percentile queries
+read one narrow table through one covering index.
+
+They are a cache of the incidents app's rows, never written by hand: `reports.facts.refresh`
+rewrites an incident's facts inside the transaction of every service that changes the incident,
+its calls or its assignments (incidents/services.py), and `manage.py report_facts --rebuild`
+(also run by the migration that made the tables) rebuilds them all from the live rows, e.g. after
+rows were loaded directly. `manage.py report_facts --check` says whether they agree.
+
+Cancelled incidents have no facts: the reports leave them out of every duration. A reopened
+incident gets its facts back.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from dispatch112.models import Kecamatan
+from incidents.models import Agency, Assignment, Call, Incident, IncidentCategory
+
+
+# The grouping keys are foreign keys without an index of their own: the reports read the facts
+# by period only (the covering index), and each index more is written on every refresh. None has a
+# database constraint either: a fact is copied from rows that have theirs, and checking 2.4 M
+# rows' five keys again made a rebuild several times slower.
+
+
+class ResponseFact(models.Model):
+    """One agency assignment of an incident that is not cancelled: its response steps, measured
+    from the assignment's dispatch (notified_at)."""
+
+    assignment = models.OneToOneField(Assignment, primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # The incident's created_at: a response belongs to the incident's period.
+    created_at = models.DateTimeField()
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    category = models.ForeignKey(IncidentCategory, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    kecamatan = models.ForeignKey(Kecamatan, null=True, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    priority = models.PositiveSmallIntegerField()
+    # Seconds from notified_at; NULL when the step has no time (not reached, skipped, declined).
+    ack_s = models.FloatField(null=True)
+    en_route_s = models.FloatField(null=True)
+    on_scene_s = models.FloatField(null=True)
+    resolved_s = models.FloatField(null=True)
+
+    class Meta:
+        indexes = [
+            # Covering: a period's rows are read from the index alone (an index-only scan).
+            models.Index(
+                fields=["created_at"],
+                include=["agency", "category", "kecamatan", "priority", "ack_s", "en_route_s", "on_scene_s", "resolved_s"],
+                name="response_fact_period_idx",
+            ),
+        ]
+
+
+class HandlingFact(models.Model):
+    """One emergency call that opened an incident that is not cancelled: answer → incident
+    created → dispatched."""
+
+    call = models.OneToOneField(Call, primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    received_at = models.DateTimeField()  # the call's: puts the row in a period
+    shift = models.CharField(max_length=16, blank=True)
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    category = models.ForeignKey(IncidentCategory, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    kecamatan = models.ForeignKey(Kecamatan, null=True, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    priority = models.PositiveSmallIntegerField()
+    created_s = models.FloatField(null=True)  # call received → incident created
+    dispatched_s = models.FloatField(null=True)  # call answered → incident dispatched
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                include=["shift", "operator", "category", "kecamatan", "priority", "created_s", "dispatched_s"],
+                name="handling_fact_period_idx",
+            ),
+        ]
+
+
+class CallHour(models.Model):
+    """How many calls of one outcome were received in one hour (`hour`: its start; WITA is a whole
+    number of hours from UTC, so a UTC hour is a WITA hour). Counts add up exactly, so the call
+    volume tables sum these rows for any period of whole hours (days, shifts) when no incident
+    filter is chosen, instead of reading every call. Kept by incidents.services.call_log."""
+
+    hour = models.DateTimeField()
+    outcome = models.CharField(max_length=16)
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hour", "outcome"], name="call_hour_unique")]
