@@ -563,13 +563,14 @@ def message_mark_prank(*, message, by):
 @transaction.atomic
 def message_reply(*, message, by, text):
     """An answer to the sender, on the channel it came by, through the messaging outbox."""
+    from volunteers.models import MessagePurpose
     from volunteers.services import message_queue
 
     text = clean_text(text, field="text", max_length=1000, required=True)
     recipient = _caller_number(message)
     if not recipient:
         raise ValidationError({"text": _("The sender's number %(sender)s cannot be answered from here.") % {"sender": message.sender}})
-    outgoing = message_queue(purpose="reply", recipient=recipient, channel=message.channel, body=text, now=clock.now())
+    outgoing = message_queue(purpose=MessagePurpose.REPLY, recipient=recipient, channel=message.channel, body=text, now=clock.now())
     events.record(
         kind="message.replied",
         audience=events.AUDIENCE_CONSOLE,
