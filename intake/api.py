@@ -24,7 +24,7 @@ from dispatch112.roles import CONSOLE_ROLES, HasRole, Role
 from incidents.models import Call, Incident
 from incidents.serializers import NewIncidentInput
 from incidents.services import IncidentInput
-from intake import services, webhooks
+from intake import selectors, services, webhooks
 from intake.models import AmlTransport, InboundMessage, MessageStatus
 
 ConsoleOnly = HasRole.of(*CONSOLE_ROLES)
@@ -155,6 +155,21 @@ class AmlHttpsView(APIView):
         raw = request.data.urlencode() if hasattr(request.data, "urlencode") else urlencode(form)
         location = services.aml_receive(by=request.user, transport=AmlTransport.HTTPS, raw=raw, form=form)
         return _aml_answer(location)
+
+
+class AmlPositionsView(APIView):
+    """GET /api/v1/aml/?incident=<id>: the handset positions attached to the incident's calls
+    (console roles: a caller's position is personal data), newest first."""
+
+    permission_classes = [ConsoleOnly]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, *args, **kwargs):
+        incident_id = request.query_params.get("incident", "")
+        if not incident_id.isdigit():
+            raise exceptions.ValidationError({"incident": [_("Give the id of an incident.")]})
+        incident = get_object_or_404(Incident, pk=int(incident_id))
+        return Response({"results": [services.aml_snapshot(p) for p in selectors.aml_positions_of_incident(incident.pk)]})
 
 
 # --- WhatsApp / SMS messages ----------------------------------------------------------------------

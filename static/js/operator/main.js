@@ -1,7 +1,7 @@
 // The operator console: wiring and keyboard shortcuts.
 import { get } from "../api.js";
 import { connectLive } from "../live.js";
-import { closeIncident, dispatchChecked, focusAgencies, focusNote, resolve } from "./detail.js";
+import { closeIncident, dispatchChecked, focusAgencies, focusNote, onTimelineEvent, resolve } from "./detail.js";
 import { onIntakeEvent } from "../intake/console.js";
 import { closeAs, linkTo, onRingEvent, reset, takeRing } from "./intake.js";
 import { focusQueue, moveSelection } from "./queue.js";
@@ -60,6 +60,7 @@ loadQueue().then((startId) => {
       if (event.data && event.data.incident) applyIncident(event.data.incident);
       if (event.kind === "call.ringing" || event.kind === "call.taken" || event.kind.startsWith("pbx.")) onRingEvent(event);
       onIntakeEvent(event);
+      onTimelineEvent(event);
     },
     onReload: loadQueue,
     onState: (state) => { window.dispatch112.live = state === "live"; },
