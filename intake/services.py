@@ -493,9 +493,11 @@ def messages_receive(*, incoming, by=None):
             media_url=item.media_url,
             media_type=item.media_type,
         )
-        if message.kind == MessageKind.IMAGE:
-            _media_queue(message, now=now)
+        photo = _media_queue(message, now=now) if message.kind == MessageKind.IMAGE else None
         _message_event("message.received", message, by=by)
+        if photo is not None and photo.state == "pending":
+            # After the message.received push: the consoles hear of the message before its photo.
+            _fetch_after_commit(photo)
         stored.append(message)
     return stored
 
@@ -510,8 +512,10 @@ def _media_queue(message, *, now):
         photo.status, photo.failed_at = outbox.FAILED, now
         photo.last_error = _("The gateway gave no address for the photo (media id %(id)s).") % {"id": message.media_id[:60]}
         photo.save(update_fields=["status", "failed_at", "last_error"])
-        return photo
+    return photo
 
+
+def _fetch_after_commit(photo):
     def fetch_after_commit():
         from intake.tasks import fetch_message_media
 
@@ -521,7 +525,6 @@ def _media_queue(message, *, now):
             logger.warning("photo %s could not be handed to the worker; the sweep will fetch it", photo.pk, exc_info=True)
 
     transaction.on_commit(fetch_after_commit)
-    return photo
 
 
 def _media_settled(photo, outcome):

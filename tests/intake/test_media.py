@@ -3,8 +3,7 @@
 private address that is not a configured gateway is refused and said why."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.test import override_settings
@@ -14,6 +13,7 @@ from intake import media
 from intake.models import InboundMessage, MessageMedia
 from intake.services import message_media_fetch, message_media_fetch_due
 from tests.intake.test_messages import SECRET, cloud_payload, post_signed
+from tests.integrations.peers import _Server
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 TOKEN = "wa-access-token-123"
 
 
-class Gateway:
+class Gateway(_Server):
     """An SMS/WhatsApp gateway (and a stand-in for the WhatsApp Graph API): serves `files`
     {path: (status, content type, body)}; remembers each request's path and Authorization."""
 
@@ -30,7 +30,7 @@ class Gateway:
         self.files = {}
         self.requests = []
 
-    def start(self):
+    def handler(self):
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,22 +50,13 @@ class Gateway:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return Handler
 
 
 @pytest.fixture
 def gateway():
-    server = Gateway().start()
+    server = Gateway()
+    server.start()
     with override_settings(
         INTAKE_MEDIA_GATEWAY_URLS=[server.url("/")],
         INTAKE_MEDIA_AUTH_HEADER="Authorization: Bearer gateway-key",
