@@ -242,3 +242,13 @@ def test_the_incident_detail_its_timeline_and_eido_carry_the_callers_aml_positio
     assert opd_client.get(f"/api/v1/aml/?incident={incident.pk}").status_code == 403
     refused = operator_client.get("/api/v1/aml/?incident=abc")
     assert refused.status_code == 400 and "incident" in refused.json()["fields"]
+
+
+def test_the_reason_is_given_in_bahasa_indonesia_first(pbx_user):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    gateway = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=pbx_user).key}", HTTP_ACCEPT_LANGUAGE="id")
+    response = post_sms(gateway, sms(lt="-91.00000"))
+    assert response.status_code == 400
+    assert response.json()["fields"]["lt"][0].startswith("Di luar rentang (±90)")
