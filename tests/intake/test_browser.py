@@ -102,7 +102,18 @@ def test_an_sms_photo_shows_in_the_queue_and_hazard_alerts_stand_above_the_conso
 
     queue = operator.locator("#message-queue")
     expect(queue).to_contain_text("Pohon tumbang, lihat foto", timeout=5_000)
+    from django.test import override_settings
+
     from intake.models import MessageMedia
+    from intake.services import message_media_fetch_due
+
+    # Embedded, the server fetched the photo before it answered (Celery runs eagerly); with a
+    # broker (PostgreSQL + Redis run) there is no worker here, so the sweep runs in this process.
+    # This process's clock may be the tests' frozen one; the server's rows carry the real time.
+    from unittest import mock
+
+    with override_settings(INTAKE_MEDIA_GATEWAY_URLS=[gateway.url("/")]), mock.patch("django.utils.timezone.now", new=lambda: datetime.now(UTC)):
+        message_media_fetch_due()
 
     photo = MessageMedia.objects.get(message__provider_id="sms-photo-1")
     assert (photo.state, photo.last_error, gateway.requests) == ("stored", "", [("/m/1.png", None)])
