@@ -416,6 +416,24 @@ WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", "")
 WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", "")
 # Largest webhook body accepted (a provider batch of messages), in bytes.
 INTAKE_WEBHOOK_MAX_BYTES = env.int("INTAKE_WEBHOOK_MAX_BYTES", 262144, minimum=1024)
+# Photos sent to 112 by WhatsApp/SMS are fetched from the gateway and kept (intake/media.py).
+# WhatsApp Cloud API: the media id is looked up at WHATSAPP_GRAPH_URL with the access token.
+WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", "")
+WHATSAPP_GRAPH_URL = env.str("WHATSAPP_GRAPH_URL", "https://graph.facebook.com/v21.0")
+# Other gateways: base URLs (comma-separated) of gateways whose media addresses may be on a
+# private or local network; any other private/loopback address in a webhook is refused.
+INTAKE_MEDIA_GATEWAY_URLS = env.list("INTAKE_MEDIA_GATEWAY_URLS", default=[])
+# "Name: value" sent with each fetch from those gateways (e.g. "Authorization: Bearer …"); or _FILE.
+INTAKE_MEDIA_AUTH_HEADER = env.str("INTAKE_MEDIA_AUTH_HEADER", "")
+INTAKE_MEDIA_MAX_BYTES = env.int("INTAKE_MEDIA_MAX_BYTES", 5 * 1024 * 1024, minimum=1024, maximum=50 * 1024 * 1024)
+INTAKE_MEDIA_TYPES = env.list("INTAKE_MEDIA_TYPES", default=["image/jpeg", "image/png", "image/webp"])
+if not set(INTAKE_MEDIA_TYPES) <= {"image/jpeg", "image/png", "image/webp", "image/gif"}:
+    raise ImproperlyConfigured("INTAKE_MEDIA_TYPES: use image/jpeg, image/png, image/webp, image/gif.")
+INTAKE_MEDIA_TIMEOUT_SECONDS = env.int("INTAKE_MEDIA_TIMEOUT_SECONDS", 15, minimum=1, maximum=120)
+INTAKE_MEDIA_MAX_ATTEMPTS = env.int("INTAKE_MEDIA_MAX_ATTEMPTS", 6, minimum=1, maximum=50)
+INTAKE_MEDIA_RETRY_BASE_SECONDS = env.int("INTAKE_MEDIA_RETRY_BASE_SECONDS", 15, minimum=1)
+INTAKE_MEDIA_RETRY_MAX_SECONDS = env.int("INTAKE_MEDIA_RETRY_MAX_SECONDS", 600, minimum=1)
+CELERY_BEAT_SCHEDULE["fetch-message-media"] = {"task": "intake.tasks.fetch_due_media", "schedule": 60}
 
 # --- Integrations: CAP, EIDO, agency webhooks, units --------------------------------------------
 # CAP alerts this center publishes: the <sender> (an address that names the center; derived from

@@ -24,8 +24,8 @@ from dispatch112.roles import CONSOLE_ROLES, HasRole, Role
 from incidents.models import Call, Incident
 from incidents.serializers import NewIncidentInput
 from incidents.services import IncidentInput
-from intake import services, webhooks
-from intake.models import AmlTransport, InboundMessage, MessageStatus
+from intake import media, selectors, services, webhooks
+from intake.models import AmlTransport, InboundMessage, MessageMedia, MessageStatus
 
 ConsoleOnly = HasRole.of(*CONSOLE_ROLES)
 TelephonyOnly = HasRole.of(Role.TELEPHONY)
@@ -157,6 +157,21 @@ class AmlHttpsView(APIView):
         return _aml_answer(location)
 
 
+class AmlPositionsView(APIView):
+    """GET /api/v1/aml/?incident=<id>: the handset positions attached to the incident's calls
+    (console roles: a caller's position is personal data), newest first."""
+
+    permission_classes = [ConsoleOnly]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, *args, **kwargs):
+        incident_id = request.query_params.get("incident", "")
+        if not incident_id.isdigit():
+            raise exceptions.ValidationError({"incident": [_("Give the id of an incident.")]})
+        incident = get_object_or_404(Incident, pk=int(incident_id))
+        return Response({"results": [services.aml_snapshot(p) for p in selectors.aml_positions_of_incident(incident.pk)]})
+
+
 # --- WhatsApp / SMS messages ----------------------------------------------------------------------
 
 
@@ -208,6 +223,10 @@ class InboundMessagesView(APIView):
 
 
 class InboundMessageSerializer(serializers.ModelSerializer):
+    def to_representation(self, instance):
+        # The same shape the pushed message.* events carry, so the queue is one thing to render.
+        return services.message_snapshot(instance)
+
     class Meta:
         model = InboundMessage
         fields = [
@@ -232,7 +251,8 @@ class InboundMessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     pagination_class = None
 
     def get_queryset(self):
-        queryset = InboundMessage.objects.select_related("handled_by").order_by("received_at", "id")
+        # The photo's bytes are read only by the media action, never for the queue.
+        queryset = InboundMessage.objects.select_related("handled_by", "media").defer("media__content").order_by("received_at", "id")
         if self.action != "list":
             return queryset  # a handled message answers 409 from the service, not 404
         wanted = self.request.query_params.get("status", MessageStatus.NEW)
@@ -263,6 +283,28 @@ class InboundMessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=True, methods=["post"])
     def prank(self, request, *args, **kwargs):
         return self._answer(services.message_mark_prank(message=self.get_object(), by=request.user))
+
+    @extend_schema(request=None, responses={(200, "image/*"): bytes, 404: dict})
+    @action(detail=True, methods=["get"])
+    def media(self, request, *args, **kwargs):
+        """The message's photo, as fetched from the gateway (console roles only, like the queue)."""
+        message = self.get_object()
+        photo = MessageMedia.objects.filter(message=message).first()
+        if photo is None or photo.state != "stored":
+            detail = {
+                None: _("This message has no photo."),
+                "pending": _("The photo is still being fetched from the gateway."),
+                "failed": _("The photo could not be fetched: %(error)s") % {"error": photo.last_error if photo else ""},
+            }[photo.state if photo else None]
+            raise exceptions.NotFound(detail)
+        response = HttpResponse(bytes(photo.content), content_type=photo.content_type)
+        extension = media.EXTENSIONS.get(photo.content_type, "bin")
+        response["Content-Disposition"] = f'inline; filename="pesan-{message.pk}.{extension}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        # Personal data: no shared cache keeps it; the browser may, for the operator's session.
+        response["Cache-Control"] = "private, max-age=3600"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
 
     @extend_schema(request=MessageReplyInput, responses={201: dict})
     @action(detail=True, methods=["post"])

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dispatch112.outbox import OutboxRow, OutboxStatus
+
 
 class AbandonedStage(models.TextChoices):
     NONE = "", _("not abandoned")
@@ -191,3 +193,35 @@ class InboundMessage(models.Model):
     @property
     def has_point(self):
         return self.latitude is not None and self.longitude is not None
+
+
+class MessageMedia(OutboxRow):
+    """The photo of a WhatsApp/SMS message, fetched from the gateway and kept here.
+
+    A gateway's media address is short-lived (WhatsApp's expires within minutes) and behind the
+    gateway's credentials, so the photo is copied in at once rather than linked. It is an outbox
+    row (dispatch112.outbox): fetched right after the message is stored, retried with backoff while
+    the gateway is down, given up on what can never work (too large, not an image, a private
+    address). The bytes live in the database: every web process can serve them, and a photo is at
+    most INTAKE_MEDIA_MAX_BYTES. Status "sent" means "stored" here.
+    """
+
+    message = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, related_name="media", verbose_name=_("message"))
+    source_url = models.URLField(_("fetched from"), max_length=1000, blank=True)
+    content_type = models.CharField(_("type"), max_length=40, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    content = models.BinaryField(_("photo"), blank=True, default=b"")
+
+    class Meta:
+        verbose_name = _("message photo")
+        verbose_name_plural = _("message photos")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="message_media_due_idx")]
+
+    def __str__(self):
+        return f"media of {self.message_id} {self.status}"
+
+    @property
+    def state(self):
+        """What the console shows: stored, failed, or pending (still being fetched)."""
+        return {OutboxStatus.SENT: "stored", OutboxStatus.FAILED: "failed"}.get(self.status, "pending")

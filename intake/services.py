@@ -9,6 +9,7 @@ happened (answered after it was abandoned, abandoned in the menu after it reache
 answered before it was offered) is refused and changes nothing.
 """
 
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,12 +30,15 @@ from dispatch112.text import clean_text
 from incidents.phone import normalise_phone
 from incidents.services import IncidentInput, call_log, call_ringing
 from incidents.models import MAX_SHORT_TEXT, MAX_TEXT, Call, CallOutcome
-from intake import aml
+from dispatch112 import outbox
+from intake import aml, media
 from intake.models import (
     AbandonedStage,
     AmlLocation,
     AmlTransport,
     InboundMessage,
+    MessageKind,
+    MessageMedia,
     MessageStatus,
     PbxCall,
     PbxCallEvent,
@@ -410,6 +414,21 @@ def call_logged(*, call, by, ring=None):
 MESSAGE_LINES = {"whatsapp": "WhatsApp", "sms": "SMS"}
 
 
+def media_snapshot(message):
+    """The message's photo as the console shows it: its state, and where operators fetch it."""
+    try:
+        photo = message.media
+    except MessageMedia.DoesNotExist:
+        return None
+    return {
+        "state": photo.state,
+        "url": f"/api/v1/messages/{message.pk}/media/" if photo.state == "stored" else None,
+        "content_type": photo.content_type,
+        "size": photo.size,
+        "error": photo.last_error if photo.state == "failed" else "",
+    }
+
+
 def message_snapshot(message):
     return {
         "id": message.pk,
@@ -425,6 +444,7 @@ def message_snapshot(message):
         "media_url": message.media_url,
         "media_id": message.media_id,
         "media_type": message.media_type,
+        "media": media_snapshot(message),
         "status": message.status,
         "handled_by": str(message.handled_by) if message.handled_by_id else None,
         "call": message.call_id,
@@ -473,9 +493,93 @@ def messages_receive(*, incoming, by=None):
             media_url=item.media_url,
             media_type=item.media_type,
         )
+        photo = _media_queue(message, now=now) if message.kind == MessageKind.IMAGE else None
         _message_event("message.received", message, by=by)
+        if photo is not None and photo.state == "pending":
+            # After the message.received push: the consoles hear of the message before its photo.
+            _fetch_after_commit(photo)
         stored.append(message)
     return stored
+
+
+# --- the photos of messages -----------------------------------------------------------------------
+
+
+def _media_queue(message, *, now):
+    photo = MessageMedia.objects.create(message=message, source_url=message.media_url, created_at=now, next_attempt_at=now)
+    if not message.media_url and not (message.channel == "whatsapp" and message.media_id):
+        # A gateway that gave only its own id, with no address: nothing to fetch it from.
+        photo.status, photo.failed_at = outbox.FAILED, now
+        photo.last_error = _("The gateway gave no address for the photo (media id %(id)s).") % {"id": message.media_id[:60]}
+        photo.save(update_fields=["status", "failed_at", "last_error"])
+    return photo
+
+
+def _fetch_after_commit(photo):
+    def fetch_after_commit():
+        from intake.tasks import fetch_message_media
+
+        try:
+            fetch_message_media.delay(photo.pk)
+        except Exception:  # noqa: BLE001 — the broker is down: the row waits, the sweep fetches it
+            logger.warning("photo %s could not be handed to the worker; the sweep will fetch it", photo.pk, exc_info=True)
+
+    transaction.on_commit(fetch_after_commit)
+
+
+def _media_settled(photo, outcome):
+    if outcome == outbox.QUEUED:
+        return  # tried again later: the console keeps showing "fetching"
+    message = InboundMessage.objects.select_related("handled_by", "media").get(pk=photo.message_id)
+    if outcome == outbox.FAILED:
+        logger.warning("photo of message %s not fetched: %s", message.pk, photo.last_error)
+    _message_event("message.media", message, by=None, incident=message.incident)
+
+
+def message_media_fetch(*, media_id):
+    """Fetch one message's photo from its gateway, once, if it is due (the outbox cycle: the
+    gateway is called outside any transaction). Returns the MessageMedia as it is afterwards."""
+    fetched = {}
+
+    def fetch(photo):
+        message = InboundMessage.objects.get(pk=photo.message_id)
+        if message.media_url:
+            result = media.download(message.media_url, headers=media.gateway_headers(message.media_url))
+        else:
+            result = media.whatsapp_download(message.media_id)
+        fetched["photo"] = result
+        return 200
+
+    def settled(photo, outcome):
+        if outcome == outbox.SENT:
+            result = fetched["photo"]
+            photo.content = result.content
+            photo.content_type = result.content_type
+            photo.size = len(result.content)
+            photo.sha256 = hashlib.sha256(result.content).hexdigest()
+            photo.source_url = result.url[:1000]
+            photo.save(update_fields=["content", "content_type", "size", "sha256", "source_url"])
+        _media_settled(photo, outcome)
+
+    return outbox.send_once(
+        MessageMedia,
+        media_id,
+        send=fetch,
+        max_attempts=settings.INTAKE_MEDIA_MAX_ATTEMPTS,
+        base=settings.INTAKE_MEDIA_RETRY_BASE_SECONDS,
+        cap=settings.INTAKE_MEDIA_RETRY_MAX_SECONDS,
+        claim_seconds=settings.INTAKE_MEDIA_TIMEOUT_SECONDS * (media.MAX_REDIRECTS + 2) + 30,
+        on_settled=settled,
+    )
+
+
+def message_media_fetch_due(*, limit=50):
+    """The periodic sweep: fetch the photos whose time has come (a gateway that was down)."""
+    outcome = {}
+    for media_id in MessageMedia.objects.due(clock.now()).order_by("next_attempt_at").values_list("id", flat=True)[:limit]:
+        photo = message_media_fetch(media_id=media_id)
+        outcome[photo.state] = outcome.get(photo.state, 0) + 1
+    return outcome
 
 
 def _lock_waiting(message):
@@ -496,8 +600,9 @@ def _caller_number(message):
 
 def _notes(message):
     parts = [message.text]
-    if message.media_url or message.media_id:
-        parts.append(_("Photo: %(ref)s") % {"ref": message.media_url or message.media_id})
+    if message.kind == MessageKind.IMAGE:
+        # The console's own address of the photo: the gateway's is short-lived and needs its key.
+        parts.append(_("Photo: %(ref)s") % {"ref": f"/api/v1/messages/{message.pk}/media/"})
     if not _caller_number(message):
         parts.append(_("Sender: %(sender)s") % {"sender": message.sender})
     return _clipped("\n".join(p for p in parts if p), MAX_TEXT)
@@ -563,13 +668,14 @@ def message_mark_prank(*, message, by):
 @transaction.atomic
 def message_reply(*, message, by, text):
     """An answer to the sender, on the channel it came by, through the messaging outbox."""
+    from volunteers.models import MessagePurpose
     from volunteers.services import message_queue
 
     text = clean_text(text, field="text", max_length=1000, required=True)
     recipient = _caller_number(message)
     if not recipient:
         raise ValidationError({"text": _("The sender's number %(sender)s cannot be answered from here.") % {"sender": message.sender}})
-    outgoing = message_queue(purpose="reply", recipient=recipient, channel=message.channel, body=text, now=clock.now())
+    outgoing = message_queue(purpose=MessagePurpose.REPLY, recipient=recipient, channel=message.channel, body=text, now=clock.now())
     events.record(
         kind="message.replied",
         audience=events.AUDIENCE_CONSOLE,

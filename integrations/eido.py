@@ -11,6 +11,7 @@ from django.utils import timezone
 from dispatch112.models import Event
 from dispatch112.region import current_region
 from incidents.models import Assignment, Call
+from intake.selectors import aml_positions_of_incident
 
 EIDO_VERSION = "1.0"
 # Events that are the operators' own business (the call log with the caller's number, volunteer
@@ -44,6 +45,26 @@ def _location(incident):
     if incident.has_point:
         location["locationByValue"] = {"type": "Point", "coordinates": [float(incident.longitude), float(incident.latitude)]}
     return location
+
+
+def _aml_locations(incident):
+    """The callers' handset positions (AML), each a location of its own beside the incident's:
+    where the caller was, within the radius, by the method the handset used. No device identifiers
+    (IMSI, IMEI) and no number: the call it belongs to is named by reference only."""
+    return [
+        {
+            "$id": f"loc-aml-{position.pk}",
+            "locationTypeDescription": "caller-handset-aml",
+            "locationByValue": {"type": "Point", "coordinates": [float(position.longitude), float(position.latitude)]},
+            "uncertaintyRadiusMeters": position.radius_m,
+            "confidencePercent": position.confidence,
+            "locationMethod": {"G": "GNSS", "W": "WiFi", "C": "Cell", "F": "Fused"}.get(position.method, position.method or None),
+            "locationTimeStamp": _iso(position.positioned_at or position.received_at),
+            "receivedTimeStamp": _iso(position.received_at),
+            "callReference": f"call-{position.call_id}",
+        }
+        for position in aml_positions_of_incident(incident.pk)
+    ]
 
 
 def _agency(assignment):
@@ -83,7 +104,10 @@ def _timeline(incident, *, console):
     for event in events:
         if not console and (event.audience == "console" or event.kind.startswith(CONSOLE_ONLY_PREFIXES)):
             continue
-        rows.append({"id": event.pk, "kind": event.kind, "timeStamp": _iso(event.created_at), "actor": str(event.actor) if event.actor else None})
+        row = {"id": event.pk, "kind": event.kind, "timeStamp": _iso(event.created_at), "actor": str(event.actor) if event.actor else None}
+        if event.kind.startswith("aml.") and (event.payload.get("aml") or {}).get("id"):
+            row["locationReference"] = f"loc-aml-{event.payload['aml']['id']}"
+        rows.append(row)
         if event.kind == "incident.note":
             notes.append({"noteDateTimeStamp": _iso(event.created_at), "noteText": event.payload.get("text", ""), "author": str(event.actor) if event.actor else None})
     return rows, notes
@@ -119,7 +143,7 @@ def eido_document(incident, *, with_caller, console=False):
             "cancelledTimeStamp": _iso(incident.cancelled_at),
             "locationReference": f"loc-{incident.pk}",
         },
-        "locationComponent": [_location(incident)],
+        "locationComponent": [_location(incident), *_aml_locations(incident)],
         "agencyComponent": [_agency(a) for a in assignments],
         "callComponent": calls,
         "personComponent": persons,

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 
 from integrations.models import CapMsgType, PublishedAlert, ReceivedAlert, Unit, UnitPosition
+from integrations.snapshots import responding_to
 
 
 def received_alerts_in_force(*, now):
@@ -38,5 +39,5 @@ def units_on_map(*, agency_id=None, now):
         units = units.filter(agency_id=agency_id)
     units = list(units.annotate(latest_id=Subquery(latest)).select_related("agency", "assignment__incident"))
     positions = UnitPosition.objects.in_bulk([u.latest_id for u in units])
-    # A unit sharing from the console shows only while it responds; a tracker always.
-    return [(u, positions[u.latest_id]) for u in units if u.user_id is None or u.assignment_id is not None]
+    # A person sharing from the console shows only while the assignment is open; a tracker always.
+    return [(u, positions[u.latest_id]) for u in units if u.user_id is None or responding_to(u) is not None]

@@ -56,10 +56,19 @@ def received_snapshot(alert):
     }
 
 
+def responding_to(unit):
+    """The incident the unit is on its way to or at: its assignment still open and the incident
+    still active. None once the assignment is completed or declined, or the incident is over."""
+    assignment = unit.assignment if unit.assignment_id else None
+    if assignment is None or not assignment.is_open or not assignment.incident.is_active:
+        return None
+    return assignment.incident
+
+
 def unit_snapshot(unit, position):
     """The unit where it is now, and how far it still has to go to its incident."""
-    assignment = unit.assignment if unit.assignment_id else None
-    incident = assignment.incident if assignment is not None and assignment.is_open else None
+    incident = responding_to(unit)
+    assignment = unit.assignment if incident is not None else None
     distance = None
     if incident is not None and incident.has_point:
         distance = round(distance_m(position.latitude, position.longitude, incident.latitude, incident.longitude))
@@ -74,8 +83,12 @@ def unit_snapshot(unit, position):
         "heading": position.heading,
         "source": position.source,
         "recorded_at": _iso(position.recorded_at),
+        # A person sharing from the console leaves the map when the assignment ends; a vehicle
+        # tracker stays (it is a vehicle somewhere), without its line to an incident.
+        "kind": "vehicle" if unit.user_id is None else "person",
+        "assignment_id": assignment.pk if assignment is not None else None,
         "incident_id": incident.pk if incident is not None else None,
         "incident_reference": incident.reference if incident is not None else None,
-        "assignment_status": assignment.status if incident is not None else None,
+        "assignment_status": assignment.status if assignment is not None else None,
         "distance_m": distance,
     }

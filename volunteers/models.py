@@ -297,6 +297,8 @@ class MessagePurpose(models.TextChoices):
     ACTIVATION = "activation", _("activation")
     STAND_DOWN = "stand_down", _("stood down")
     TEST = "test", _("test message")
+    # An operator's answer to someone who wrote to 112 by WhatsApp/SMS (intake), not a relawan message.
+    REPLY = "reply", _("reply to a WhatsApp/SMS sender")
 
 
 class Message(OutboxRow):

@@ -10,6 +10,16 @@ from dispatch112.models import User
 from tests.incidents.conftest import clock, new_incident, world  # noqa: F401 — shared fixtures
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The assertions read the English messages; the Indonesian catalogue is tested where it shows
+    (the browser tests, the Indonesian error texts)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def pbx_user(world):
     return User.objects.get(username=TELEPHONY_USERNAME)
@@ -17,7 +27,7 @@ def pbx_user(world):
 
 @pytest.fixture
 def pbx_client(pbx_user):
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=pbx_user).key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=pbx_user).key}", HTTP_ACCEPT_LANGUAGE="en")
 
 
 def _logged_in(user):

@@ -213,3 +213,42 @@ def test_only_the_gateway_account_may_post_aml(operator_client, opd_client, clie
 def test_opd_staff_cannot_link_calls(opd_client, world):
     call = call_log(by=world.operator, outcome="info", caller_number="081234567890")
     assert opd_client.post("/api/v1/telephony/calls/link/", {"call": call.pk}, content_type="application/json").status_code == 403
+
+
+def test_the_incident_detail_its_timeline_and_eido_carry_the_callers_aml_position(pbx_client, operator_client, opd_client, world, new_incident, clock):
+    from incidents.services import incident_dispatch
+
+    incident = new_incident("kebakaran", caller_number="0812 3456 7890")
+    incident_dispatch(incident=incident, agencies=[world.agency("damkar")], by=world.operator)
+    clock.advance(minutes=1)
+    assert post_sms(pbx_client, sms()).json()["call"] == incident.calls.get().pk
+
+    (position,) = operator_client.get(f"/api/v1/aml/?incident={incident.pk}").json()["results"]
+    assert (position["radius_m"], position["latitude"], position["method"]) == (12, "-0.502240", "G")
+    timeline = operator_client.get(f"/api/v1/incidents/{incident.pk}/").json()["timeline"]
+    (entry,) = [e for e in timeline if e["kind"].startswith("aml.")]
+    assert entry["payload"]["aml"]["radius_m"] == 12
+
+    for reader in (operator_client, opd_client):
+        document = reader.get(f"/api/v1/eido/incidents/{incident.pk}/").json()
+        handset = document["locationComponent"][1]
+        assert handset["$id"] == f"loc-aml-{position['id']}" and handset["uncertaintyRadiusMeters"] == 12
+        assert handset["locationByValue"]["coordinates"] == [117.15361, -0.50224]
+        assert handset["locationMethod"] == "GNSS" and handset["callReference"].startswith("call-")
+        assert "510101234567890" not in str(document) and "353472104343540" not in str(document)  # no IMSI, no IMEI
+    console_timeline = operator_client.get(f"/api/v1/eido/incidents/{incident.pk}/").json()["timeline"]
+    assert any(row.get("locationReference") == f"loc-aml-{position['id']}" for row in console_timeline)
+
+    assert opd_client.get(f"/api/v1/aml/?incident={incident.pk}").status_code == 403
+    refused = operator_client.get("/api/v1/aml/?incident=abc")
+    assert refused.status_code == 400 and "incident" in refused.json()["fields"]
+
+
+def test_the_reason_is_given_in_bahasa_indonesia_first(pbx_user):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    gateway = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=pbx_user).key}", HTTP_ACCEPT_LANGUAGE="id")
+    response = post_sms(gateway, sms(lt="-91.00000"))
+    assert response.status_code == 400
+    assert response.json()["fields"]["lt"][0].startswith("Di luar rentang (±90)")

@@ -10,7 +10,7 @@ from django.test import override_settings
 from dispatch112.models import Event
 from incidents.models import Call, Incident
 from intake.models import InboundMessage
-from volunteers.models import Message
+from volunteers.models import Message, MessagePurpose
 
 pytestmark = pytest.mark.django_db
 
@@ -175,4 +175,6 @@ def test_reply_goes_out_through_the_outbox(client, operator_client, world):
     assert response.status_code == 201, response.json()
     queued = Message.objects.get()
     assert (queued.recipient, queued.channel, queued.body) == ("+6281234567890", "whatsapp", "Petugas damkar menuju lokasi.")
+    # Told apart from the relawan notifications in the same outbox.
+    assert (queued.purpose, queued.activation) == (MessagePurpose.REPLY, None)
     assert Event.objects.filter(kind="message.replied").exists()

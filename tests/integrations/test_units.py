@@ -8,6 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from incidents.models import AssignmentStatus
+from incidents.services import assignment_transition
 from integrations.models import Unit, UnitPosition
 from tests.incidents.helpers import walk
 
@@ -101,3 +102,25 @@ def test_opd_staff_see_and_share_only_for_their_own_agency(world, truck, to_damk
     assert [u["name"] for u in client_for(world.damkar_staff).get("/api/v1/units/").json()["results"]] == ["Damkar 01"]
     stolen = bpbd.post("/api/v1/units/share/", {"assignment": assignment.pk, "latitude": -0.5, "longitude": 117.15}, format="json")
     assert stolen.status_code == 404
+
+
+def test_a_person_leaves_the_map_when_the_assignment_completes_and_a_truck_loses_its_line(world, truck, to_damkar, client_for):
+    _incident, assignment = to_damkar()
+    truck.assignment = assignment
+    truck.save()
+    walk(assignment, AssignmentStatus.EN_ROUTE, world.damkar_staff)
+    damkar = client_for(world.damkar_staff)
+    assert damkar.post("/api/v1/units/share/", {"assignment": assignment.pk, "latitude": -0.4990, "longitude": 117.1500}, format="json").status_code == 201
+    APIClient().get("/api/v1/units/traccar/", {"id": TOKEN, "lat": "-0.5100", "lon": "117.1536"})
+    supervisor = client_for(world.supervisor)
+    on_map = {u["kind"]: u for u in supervisor.get("/api/v1/units/").json()["results"]}
+    assert on_map["person"]["assignment_id"] == assignment.pk and on_map["person"]["distance_m"] > 0
+    assert on_map["vehicle"]["assignment_id"] == assignment.pk and on_map["vehicle"]["distance_m"] > 0
+
+    for step in (AssignmentStatus.ON_SCENE, AssignmentStatus.COMPLETED):
+        assignment = assignment_transition(assignment=assignment, to=step, by=world.damkar_staff)
+
+    (left,) = supervisor.get("/api/v1/units/").json()["results"]
+    assert (left["kind"], left["name"], left["assignment_id"], left["distance_m"]) == ("vehicle", "Damkar 01", None, None)
+    late = damkar.post("/api/v1/units/share/", {"assignment": assignment.pk, "latitude": -0.4991, "longitude": 117.1501}, format="json")
+    assert late.status_code == 409  # the phone still sending after completion is told to stop

@@ -153,8 +153,12 @@ RULES = {
     "api:inbound-message-link": Rule(args=v1(pk=0), POST=api(*CONSOLE, ok=400)),
     "api:inbound-message-prank": Rule(args=v1(pk=0), POST=api(*CONSOLE, ok=404)),
     "api:inbound-message-reply": Rule(args=v1(pk=0), POST=api(*CONSOLE, ok=400)),
+    # The sender's photo: personal data, console roles only (no message 0: 404 once past the role check).
+    "api:inbound-message-media": Rule(args=v1(pk=0), GET=api(*CONSOLE, ok=404)),
     "api:aml-sms": Rule(args=v1(), POST=api(TELEPHONY, ok=400)),
     "api:aml-https": Rule(args=v1(), POST=api(TELEPHONY, ok=400)),
+    # An incident's AML positions (a caller's whereabouts): console roles; no ?incident= → 400.
+    "api:aml-positions": Rule(args=v1(), GET=api(*CONSOLE, ok=400)),
     "api:incident-list": Rule(args=v1(), GET=api(*CONSOLE, *OPD)),
     "api:incident-duplicates": Rule(args=v1(), GET=api(*CONSOLE)),
     "api:incident-detail": Rule(

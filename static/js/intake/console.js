@@ -69,11 +69,17 @@ function pinText(message) {
   return el("span", { class: "message-pin" }, "📍 ", message.location_name || `${Number(message.latitude).toFixed(5)}, ${Number(message.longitude).toFixed(5)}`);
 }
 
+// The photo as this server keeps it (fetched from the gateway): a thumbnail that opens full size,
+// or why there is none yet.
 function photoLink(message) {
-  if (!message.media_url && !message.media_id) return null;
-  return message.media_url
-    ? el("a", { href: message.media_url, target: "_blank", rel: "noopener noreferrer", class: "message-photo" }, "📷 ", gettext("photo"))
-    : el("span", { class: "message-photo" }, "📷 ", interpolate(gettext("photo (media %s)"), [message.media_id]));
+  const photo = message.media;
+  if (!photo) return null;
+  if (photo.state === "stored") {
+    return el("a", { href: photo.url, target: "_blank", rel: "noopener", class: "message-photo" },
+      el("img", { src: photo.url, alt: gettext("Photo from the sender"), class: "message-thumb", loading: "lazy" }));
+  }
+  if (photo.state === "pending") return el("span", { class: "message-photo muted" }, "📷 ", gettext("photo: fetching from the gateway…"));
+  return el("span", { class: "message-photo photo-failed", title: photo.error }, "📷 ", interpolate(gettext("photo could not be fetched: %s"), [photo.error]));
 }
 
 async function act(message, path, body) {
@@ -112,7 +118,12 @@ function renderMessages() {
   );
 }
 
-function onMessage(message) {
+const eventIds = new Map(); // message id → id of the newest event applied to it
+
+function onMessage(message, eventId = 0) {
+  // A pushed snapshot older than one already applied (events can arrive out of order) is dropped.
+  if (eventId && eventId < (eventIds.get(message.id) || 0)) return;
+  if (eventId) eventIds.set(message.id, eventId);
   messages.set(message.id, message);
   renderMessages();
 }
@@ -128,7 +139,7 @@ async function loadMessages() {
 // --- wiring ------------------------------------------------------------------------------------------
 export function onIntakeEvent(event) {
   if (event.kind === "aml.received" || event.kind === "aml.attached") onAml(event.data.aml);
-  else if (event.kind.startsWith("message.") && event.data.message) onMessage(event.data.message);
+  else if (event.kind.startsWith("message.") && event.data.message) onMessage(event.data.message, event.id);
 }
 
 document.addEventListener("keydown", (event) => {

@@ -70,6 +70,19 @@ function removeUnit(id) {
   units.delete(id);
 }
 
+// The assignment (or its whole incident) ended: a person sharing from the console leaves the map at
+// once; a vehicle tracker stays where it is, without its line and distance to the incident.
+function unitsFinished(matches) {
+  [...units.values()].filter(({ unit }) => matches(unit)).forEach(({ unit }) => {
+    if (unit.kind === "vehicle") placeUnit({ ...unit, assignment_id: null, assignment_status: null, incident_id: null, incident_reference: null, distance_m: null });
+    else removeUnit(unit.id);
+  });
+  renderUnits();
+}
+
+const ASSIGNMENT_ENDED = new Set(["assignment.completed", "assignment.declined"]);
+const INCIDENT_ENDED = new Set(["incident.resolved", "incident.closed", "incident.cancelled"]);
+
 function renderUnits() {
   const rows = [...units.values()].map(({ unit }) => el("li", {
     dataset: { unit: unit.id },
@@ -134,6 +147,8 @@ document.addEventListener("dispatch112:event", ({ detail: event }) => {
   const data = event.data || {};
   if (event.kind === "unit.position") { placeUnit(data.unit); renderUnits(); }
   else if (event.kind === "unit.stopped") { removeUnit(data.unit.id); renderUnits(); }
+  else if (ASSIGNMENT_ENDED.has(event.kind) && data.assignment) unitsFinished((unit) => unit.assignment_id === data.assignment.id);
+  else if (INCIDENT_ENDED.has(event.kind) && data.incident) unitsFinished((unit) => unit.incident_id === data.incident.id);
   else if (event.kind === "cap.alert_received" || event.kind === "cap.alert_cancelled") {
     (data.replaces || []).forEach(removeAlert);
     if (event.kind === "cap.alert_received") placeAlert(data.alert);

@@ -11,6 +11,7 @@ let detail = null;
 let options = null;
 let cameras = [];
 let relawan = [];
+let amlPositions = [];
 let message = null;
 
 const STAGES = [
@@ -52,17 +53,23 @@ const KIND_LABELS = {
   "volunteer.cancelled": gettext("Relawan stood down"),
   "volunteer.message_sent": gettext("Message sent to relawan"),
   "volunteer.message_failed": gettext("Message to relawan failed"),
+  "aml.received": gettext("AML location received"),
+  "aml.attached": gettext("AML location of the caller"),
+  "message.handled": gettext("WhatsApp/SMS message"),
+  "message.replied": gettext("Reply to the sender"),
 };
 
 async function load(id) {
-  const [detailResponse, optionsResponse] = await Promise.all([
+  const [detailResponse, optionsResponse, amlResponse] = await Promise.all([
     get(`/api/v1/incidents/${id}/`),
     get(`/api/v1/incidents/${id}/dispatch-options/`),
+    get(`/api/v1/aml/?incident=${id}`),
   ]);
   if (store.selectedId !== id) return;
   if (!detailResponse.ok) { message = { error: true, text: detailResponse.data.detail }; render(); return; }
   detail = detailResponse.data;
   options = optionsResponse.ok ? optionsResponse.data : { results: [] };
+  amlPositions = amlResponse.ok ? amlResponse.data.results : [];
   cameras = [];
   relawan = [];
   if (["new", "dispatched", "acknowledged", "en_route", "on_scene"].includes(detail.status)) {
@@ -160,6 +167,12 @@ function addNote(event) {
   act(post(`/api/v1/incidents/${detail.id}/notes/`, { text: input.value }, { idempotencyKey: newKey() }), gettext("Note added."));
 }
 
+// "±9 m · GNSS (GPS) · 10:02:03 · -0.50224, 117.15361": the handset's own position of a caller.
+function amlText(aml) {
+  return [interpolate(gettext("±%s m"), [aml.radius_m]), aml.method_label, witaTime(aml.positioned_at || aml.received_at),
+    `${Number(aml.latitude).toFixed(5)}, ${Number(aml.longitude).toFixed(5)}`].filter(Boolean).join(" · ");
+}
+
 function timelineText(event) {
   const p = event.payload || {};
   const parts = [KIND_LABELS[event.kind] || event.kind];
@@ -170,6 +183,9 @@ function timelineText(event) {
   if (p.note) parts.push(`“${p.note}”`);
   if (p.reason) parts.push(`“${p.reason}”`);
   if (p.call) parts.push(`${gettext("caller")} ${p.call.caller_masked || "—"}`);
+  if (p.aml && p.aml.latitude !== null) parts.push(amlText(p.aml));
+  if (event.kind.startsWith("message.") && p.message) parts.push(`${p.message.channel === "whatsapp" ? "WhatsApp" : "SMS"} ${p.message.sender_name || p.message.sender}`);
+  if (p.reply) parts.push(`“${p.reply.text}”`);
   if (p.after) parts.push(Object.entries(p.after).map(([k, v]) => `${k} → ${v}`).join(", "));
   return parts.join(" · ");
 }
@@ -190,6 +206,8 @@ function render() {
     el("dl", { class: "facts" },
       el("dt", {}, gettext("Place")), el("dd", {}, d.kelurahan ? `${d.kelurahan.name}, ${d.kelurahan.kecamatan}` : "—", d.address ? ` · ${d.address}` : "", d.landmark ? ` (${d.landmark})` : ""),
       el("dt", {}, gettext("Point")), el("dd", {}, d.latitude ? `${Number(d.latitude).toFixed(5)}, ${Number(d.longitude).toFixed(5)}` : "—"),
+      amlPositions.length ? el("dt", {}, gettext("AML location")) : null,
+      amlPositions.length ? el("dd", { id: "detail-aml" }, amlPositions.slice(0, 3).map((aml) => el("div", { class: "aml-fix" }, "📍 ", amlText(aml)))) : null,
       d.description ? el("dt", {}, gettext("Report")) : null, d.description ? el("dd", { class: "pre" }, d.description) : null,
       el("dt", {}, gettext("Callers")), el("dd", {}, d.calls.map((c) => `${c.caller_number || gettext("no number")}${c.caller_name ? " " + c.caller_name : ""}`).join(", ") || "—"),
       active ? el("dt", {}, gettext("Priority")) : null,
@@ -237,6 +255,12 @@ function render() {
       el("span", { class: "actor" }, event.actor || gettext("system")), " ",
       el("span", {}, timelineText(event))))),
   );
+}
+
+// Events that add to an incident's timeline without a new version of the incident (a handset's
+// AML position attached to one of its calls, a WhatsApp/SMS message): the open detail reloads.
+export function onTimelineEvent(event) {
+  if (event.incident && event.incident === store.selectedId && /^(aml|message)\./.test(event.kind)) load(event.incident);
 }
 
 subscribe(onStore);

@@ -1,8 +1,9 @@
 // The operator console: wiring and keyboard shortcuts.
 import { get } from "../api.js";
 import { connectLive } from "../live.js";
-import { closeIncident, dispatchChecked, focusAgencies, focusNote, resolve } from "./detail.js";
+import { closeIncident, dispatchChecked, focusAgencies, focusNote, onTimelineEvent, resolve } from "./detail.js";
 import { onIntakeEvent } from "../intake/console.js";
+import { loadHazards, onHazardEvent } from "../integrations/hazards.js";
 import { closeAs, linkTo, onRingEvent, reset, takeRing } from "./intake.js";
 import { focusQueue, moveSelection } from "./queue.js";
 import { applyIncident, replaceAll, store } from "./store.js";
@@ -60,8 +61,10 @@ loadQueue().then((startId) => {
       if (event.data && event.data.incident) applyIncident(event.data.incident);
       if (event.kind === "call.ringing" || event.kind === "call.taken" || event.kind.startsWith("pbx.")) onRingEvent(event);
       onIntakeEvent(event);
+      onTimelineEvent(event);
+      onHazardEvent(event);
     },
-    onReload: loadQueue,
+    onReload: () => { loadHazards(); return loadQueue(); },
     onState: (state) => { window.dispatch112.live = state === "live"; },
   });
 });
