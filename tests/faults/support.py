@@ -237,3 +237,23 @@ class RecordingPeer:
 def settle(seconds):
     """Let time pass for what should NOT happen (nothing is sent while the worker is down)."""
     time.sleep(seconds)
+
+
+# --- consoles that count their reconnect attempts ----------------------------------------------
+
+from tests.live.support import Console  # noqa: E402
+
+
+class CountingConsole(Console):
+    """A console (as static/js/live.js runs it) that also notes when it tried to connect."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attempts = []  # time.monotonic() of every connection attempt
+
+    async def _open(self):
+        self.attempts.append(time.monotonic())
+        return await super()._open()
+
+    def attempts_between(self, start, end):
+        return self.loops.call(lambda: [t for t in self.attempts if start <= t <= end])
