@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.live.support import REPO_ROOT, _die_with_parent, wait_for
+from tests.live.support import REPO_ROOT, RedisServer, _die_with_parent, wait_for
 
 
 def kill_hard(daphne):
@@ -26,18 +26,21 @@ def kill_hard(daphne):
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
 
-def _admin_cursor():
-    """A connection of its own (autocommit), outside pytest-django's: it must see other
-    processes' sessions and act on them while a test's own transaction may be open."""
+def _connect(**options):
+    """A psycopg connection of its own to the test database, outside Django's."""
     import psycopg
     from django.db import connection
 
     params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    params.pop("prepare_threshold", None)
-    params.pop("server_side_binding", None)
-    return psycopg.connect(**params, autocommit=True)
+    for django_only in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
+        params.pop(django_only, None)
+    return psycopg.connect(**params, **options)
+
+
+def _admin_cursor():
+    """Autocommit, outside pytest-django's connection: it must see other processes' sessions and
+    act on them while a test's own transaction may be open."""
+    return _connect(autocommit=True)
 
 
 class RowLock:
@@ -49,13 +52,7 @@ class RowLock:
         self.connection = None
 
     def __enter__(self):
-        import psycopg
-        from django.db import connection
-
-        params = connection.get_connection_params()
-        for extra in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
-            params.pop(extra, None)
-        self.connection = psycopg.connect(**params)
+        self.connection = _connect()
         rows = self.connection.execute(self.sql, self.params).fetchall()
         assert rows, f"nothing to lock: {self.sql} {self.params}"
         return self
@@ -175,15 +172,7 @@ class CeleryWorker:
         assert self.process.poll() is None, f"celery exited:\n{self.log_text()[-4000:]}"
         return self
 
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.process = None
+    stop = RedisServer.stop  # SIGTERM (a worker finishes its task), SIGKILL after 10 s
 
     def log_text(self):
         try:
