@@ -18,61 +18,22 @@ bench/support.py. The last line is one JSON object.
 """
 
 import argparse
-import contextlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from push_latency import CONSOLE_USERS, EVENT_PREFIX, Clients, Session, cpu_seconds, server_pid, summary  # noqa: E402
-from support import PYTHON, ROOT, free_port, machine, running_server  # noqa: E402
+from support import machine, running_server, server_env, serving  # noqa: E402
 
 WRITERS_PER_SERVER = 8
-
-
-@contextlib.contextmanager
-def second_server(env_extra, var_dir):
-    """Another `manage.py serve` on the database and Redis the first one migrated and seeded."""
-    env = {
-        **os.environ,
-        "DISPATCH112_VAR_DIR": var_dir,
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-secret-key-0123456789-abcdefghijklmnop",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        **env_extra,
-    }
-    port = free_port()
-    log = open(Path(var_dir) / "server-b.log", "w")
-    server = subprocess.Popen([PYTHON, str(ROOT / "manage.py"), "serve", "--no-scheduler", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/accounts/login/", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"the second server did not start: {(Path(var_dir) / 'server-b.log').read_text()[-2000:]}") from None
-                time.sleep(0.3)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def drive(bases, writers, category, rate, seconds):
@@ -145,7 +106,8 @@ def main():
         # The production profile serves hashed static files (the login page needs the manifest).
         static = {"STATIC_ROOT": str(Path(workdir) / "static")}
         collect = "from django.core.management import call_command; call_command('collectstatic', interactive=False, verbosity=0)"
-        with running_server(env_extra=static, prepare=collect) as base_a, second_server(static, workdir) as base_b:
+        # The second web process: on the database and Redis the first one migrated and seeded.
+        with running_server(env_extra=static, prepare=collect) as base_a, serving(server_env(workdir, static), workdir, name="server-b") as base_b:
             bases = [base_a, base_b]
             watchers = {base: [Session(base, u) for u in CONSOLE_USERS] for base in bases}
             writers = [Session(base, "operator") for base in bases for _ in range(WRITERS_PER_SERVER)]
