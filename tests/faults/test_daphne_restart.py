@@ -3,6 +3,7 @@ then comes back. Every console reconnects with backoff (not a storm of attempts)
 Event table, and ends with the state a fresh API fetch gives: nothing lost, nothing twice."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -31,11 +32,10 @@ def second_server(test_db_name, server_env, tmp_path_factory):
 @pytest.fixture
 def fifty_consoles(world, server, loops):
     sessions = {user: HttpSession(server.url).login(user) for user in USERS}
-    opened = []
-    for n in range(CONSOLES):
-        console = CountingConsole(loops, sessions[USERS[n % len(USERS)]], name=f"console-{n}-{USERS[n % len(USERS)]}")
-        opened.append(console)
-        console.start(auto_reconnect=True)
+    opened = [CountingConsole(loops, sessions[USERS[n % len(USERS)]], name=f"console-{n}-{USERS[n % len(USERS)]}") for n in range(CONSOLES)]
+    # Opened ten at a time, as tabs of a control room coming up (each loads the list, then connects).
+    with ThreadPoolExecutor(10) as pool:
+        list(pool.map(lambda console: console.start(auto_reconnect=True), opened))
     yield opened
     for console in opened:
         try:
