@@ -31,44 +31,61 @@ def machine():
     return {"cores": os.cpu_count(), "cpu": cpu}
 
 
+def server_env(var_dir, env_extra=None):
+    """The environment of a bench server: this one's, plus plain HTTP on 127.0.0.1 in the
+    production profile (DATABASE_URL/REDIS_URL set)."""
+    env = {**os.environ, "DISPATCH112_VAR_DIR": var_dir, **(env_extra or {})}
+    if env.get("DATABASE_URL") or env.get("REDIS_URL"):
+        env.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
+        env.setdefault("SECURE_SSL_REDIRECT", "false")
+        env.setdefault("SESSION_COOKIE_SECURE", "false")
+        env.setdefault("SECURE_HSTS_SECONDS", "0")
+    return env
+
+
 @contextlib.contextmanager
 def running_server(*, env_extra=None, seed_args=("--no-history",), prepare=None):
     """A migrated, seeded server in a temporary folder. Uses DATABASE_URL/REDIS_URL if set
     (the database must be one the benchmark may write to); otherwise the embedded default."""
     with tempfile.TemporaryDirectory(prefix="d112-bench-") as var_dir:
-        env = {**os.environ, "DISPATCH112_VAR_DIR": var_dir, **(env_extra or {})}
-        if env.get("DATABASE_URL") or env.get("REDIS_URL"):
-            env.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
-            env.setdefault("SECURE_SSL_REDIRECT", "false")
-            env.setdefault("SESSION_COOKIE_SECURE", "false")
-            env.setdefault("SECURE_HSTS_SECONDS", "0")
+        env = server_env(var_dir, env_extra)
         manage = [PYTHON, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
         subprocess.run([*manage, "seed_demo", "--allow-production", *seed_args], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
         if prepare:
             # Python run inside the project (manage.py shell) before the server starts.
             subprocess.run([*manage, "shell", "-c", prepare], env=env, check=True, cwd=ROOT)
-        port = free_port()
-        log = open(Path(var_dir) / "server.log", "w")
-        server = subprocess.Popen([*manage, "serve", "--no-scheduler", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(f"{base}/accounts/login/", timeout=2)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise RuntimeError(f"server did not start: {(Path(var_dir) / 'server.log').read_text()[-2000:]}") from None
-                    time.sleep(0.3)
+        with serving(env, var_dir) as base:
             yield base
-        finally:
-            server.terminate()
+
+
+@contextlib.contextmanager
+def serving(env, var_dir, *, name="server"):
+    """`manage.py serve` with this environment on a free port, until the block ends; its log is
+    var_dir/<name>.log. A second one on the same database and Redis is a second web process."""
+    manage = [PYTHON, str(ROOT / "manage.py")]
+    log_path = Path(var_dir) / f"{name}.log"
+    port = free_port()
+    log = open(log_path, "w")
+    server = subprocess.Popen([*manage, "serve", "--no-scheduler", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
             try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            log.close()
-            if os.environ.get("BENCH_SERVER_LOG"):  # to read after the temporary folder is gone
-                shutil.copy(Path(var_dir) / "server.log", os.environ["BENCH_SERVER_LOG"])
+                urllib.request.urlopen(f"{base}/accounts/login/", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"{name} did not start: {log_path.read_text()[-2000:]}") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        if os.environ.get("BENCH_SERVER_LOG") and name == "server":  # to read after the temporary folder is gone
+            shutil.copy(log_path, os.environ["BENCH_SERVER_LOG"])

@@ -5,12 +5,14 @@ Errors are JSON: {"detail": "<what went wrong>", "code": "<machine code>", "fiel
 """
 
 import functools
+import hashlib
+import json
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
-from django.http import Http404
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -44,7 +46,39 @@ def _summary(fields):
     return "; ".join(parts)
 
 
+# Seconds a client is asked to wait before retrying after the database went away.
+RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable_response():
+    """A lost or refused database connection (the server was restarted, a failover, the connection
+    was killed, a deadlock): the transaction was rolled back, nothing of the request was written,
+    and the same request may simply be sent again."""
+    body = {
+        "detail": _("The database is not available at the moment; nothing was saved. Try again in a few seconds."),
+        "code": "database_unavailable",
+        "fields": {},
+    }
+    response = JsonResponse(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request):
+    """handler500: the API answers JSON in its one error format; pages keep Django's plain page
+    (no template: rendering the layout could need the very database or cache that just failed)."""
+    if request.path.startswith("/api/"):
+        body = {"detail": _("An unexpected error occurred on the server; it has been logged."), "code": "server_error", "fields": {}}
+        return JsonResponse(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    from django.views.defaults import server_error as page_server_error
+
+    return page_server_error(request)
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.warning("database unavailable during %s: %s", getattr(context.get("request"), "path", "?"), exc)
+        return database_unavailable_response()
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(fields)
@@ -102,12 +136,13 @@ def idempotent(view_method):
             return view_method(self, request, *args, **kwargs)
         if len(key) > MAX_IDEMPOTENCY_KEY:
             raise exceptions.ValidationError({"Idempotency-Key": [_("At most %(n)d characters.") % {"n": MAX_IDEMPOTENCY_KEY}]})
-        replay = _replay(request, key)
+        request_hash = _request_hash(request)
+        replay = _replay(request, key, request_hash)
         if replay is not None:
             return replay
         try:
             with transaction.atomic():
-                record = IdempotencyRecord.objects.create(user=request.user, key=key, path=request.path)
+                record = IdempotencyRecord.objects.create(user=request.user, key=key, path=request.path, request_hash=request_hash)
                 response = view_method(self, request, *args, **kwargs)
                 if response.status_code >= 400:
                     transaction.set_rollback(True)
@@ -117,7 +152,7 @@ def idempotent(view_method):
                 record.save(update_fields=["status_code", "response"])
                 return response
         except IntegrityError:
-            replay = _replay(request, key)
+            replay = _replay(request, key, request_hash)
             if replay is None:
                 raise
             return replay
@@ -125,12 +160,30 @@ def idempotent(view_method):
     return wrapper
 
 
-def _replay(request, key):
+def _request_hash(request):
+    """The request's content, independent of how the client spelled it (key order, spacing)."""
+    data = request.data
+    if hasattr(data, "lists"):  # a form or multipart body: every value of every field
+        data = {name: values for name, values in data.lists()}
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(request, key, request_hash):
     record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
     if record is None:
         return None
     if record.path != request.path:
         raise ConflictError(_("This Idempotency-Key was already used for another request."), code="idempotency_key_reused")
+    if record.request_hash and record.request_hash != request_hash:
+        return Response(
+            {
+                "detail": _("This Idempotency-Key was already used with a different request body; use a new key for a new request."),
+                "code": "idempotency_key_mismatch",
+                "fields": {"Idempotency-Key": [_("Already used with a different body.")]},
+            },
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
     response = Response(record.response, status=record.status_code)
     response["Idempotent-Replayed"] = "true"
     return response

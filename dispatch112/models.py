@@ -144,6 +144,10 @@ class IdempotencyRecord(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=128)
     path = models.CharField(max_length=255)
+    # SHA-256 of the request's parsed body: a retry must carry the same request, not merely the
+    # same key (a client bug reusing keys would otherwise be answered with another call's result).
+    # Empty for records written before it was kept: those are replayed on the path alone.
+    request_hash = models.CharField(max_length=64, blank=True, default="")
     status_code = models.PositiveSmallIntegerField(null=True)
     response = models.JSONField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -7,6 +7,7 @@ from accounts import views as account_views
 from dispatch112 import views
 
 handler403 = "dispatch112.views.permission_denied"
+handler500 = "dispatch112.api.server_error"
 
 api_v1 = [path("", include("incidents.api_urls")), path("shifts/", include("shifts.api_urls")), path("", include("cctv.api_urls"))]
 api_v1.append(path("", include("volunteers.api_urls")))
