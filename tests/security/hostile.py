@@ -421,6 +421,20 @@ INVENTORY = {
     "dispatch112.Event.kind": Entry(SYSTEM, write="the services' event kinds"),
     "dispatch112.Event.audience": Entry(SYSTEM, write="console / agency-<id>"),
     "dispatch112.IdempotencyRecord.key": Entry(CODE, write="Idempotency-Key header: at most 128 characters, no NUL (400 naming it)"),
+    "dispatch112.IdempotencyRecord.request_hash": Entry(SYSTEM, write="SHA-256 of the request body, computed by the server"),
+    "reports.HandlingFact.shift": Entry(SYSTEM, write="copied from the call's shift stamp by reports.facts"),
+    "reports.CallHour.outcome": Entry(SYSTEM, write="copied from the call's outcome choice by reports.facts"),
+    "intake.MessageMedia.last_error": Entry(SYSTEM, write="the fetch error written by intake.media"),
+    "intake.MessageMedia.source_url": Entry(SYSTEM, write="the gateway's media URL, checked by intake.media (scheme, host, private addresses)"),
+    "intake.MessageMedia.content_type": Entry(SYSTEM, write="judged from the fetched bytes (jpeg/png/webp only)"),
+    "intake.MessageMedia.sha256": Entry(SYSTEM, write="hash of the fetched bytes"),
+    "audit.AuditEntry.actor_username": Entry(SYSTEM, write="snapshot of the acting user's username"),
+    "audit.AuditEntry.actor_role": Entry(SYSTEM, write="snapshot of the acting user's role"),
+    "audit.AuditEntry.model_label": Entry(SYSTEM, write="the audited model's label"),
+    "audit.AuditEntry.object_id": Entry(SYSTEM, write="the audited object's primary key"),
+    "audit.AuditEntry.object_repr": Entry(SYSTEM, write="str() of the audited object, which may hold admin-entered text"),
+    "audit.AuditEntry.request_id": Entry(SYSTEM, write="the request id from the middleware"),
+    "audit.AuditEntry.path": Entry(SYSTEM, write="the request path"),
     "dispatch112.IdempotencyRecord.path": Entry(SYSTEM, write="the request path"),
     # incidents
     "incidents.Agency.code": Entry(CODE, write="admin: slug"),
@@ -587,6 +601,11 @@ class ModelField:
     notes: list = field(default_factory=list)
 
 
+def _third_party(app_path, root):
+    # A virtualenv inside the checkout (.venv) is under BASE_DIR too: installed packages are third party.
+    return "site-packages" in app_path.parts or (root not in app_path.parents and app_path != root)
+
+
 def model_text_fields():
     """Every CharField/TextField (and subclasses: SlugField, EmailField, URLField) of every model."""
     from pathlib import Path
@@ -605,6 +624,6 @@ def model_text_fields():
             if isinstance(f, (models.CharField, models.TextField)):
                 found.append(
                     ModelField(f"{model._meta.label}.{f.name}", max_length=f.max_length, has_choices=bool(f.choices),
-                               third_party=root not in app_path.parents and app_path != root)
+                               third_party=_third_party(app_path, root))
                 )
     return found
