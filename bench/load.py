@@ -8,7 +8,7 @@ consoles of both).
 
 Figures (issue 11 "Load"): intake latency p50/p99 (POST /api/v1/calls/, send to answer), push
 latency p50/p99 (from the moment the call was sent to the event's arrival at each console: an
-upper bound of commit-to-receipt), errors (API calls that failed, consoles that never connected),
+upper bound of commit-to-receipt; and from the commit, the event's `committed_at`), errors (API calls that failed, consoles that never connected),
 lost (an event a console had not received once nothing more arrived for 5 s, 60 s at most) and
 duplicated (an event id a console received twice). Each call writes two events (incident.created,
 call.logged) that every console (operators, supervisors, admins) receives.
@@ -18,6 +18,7 @@ bench/support.py. The last line is one JSON object.
 """
 
 import argparse
+from datetime import datetime
 import json
 import os
 import signal
@@ -68,7 +69,7 @@ def drive(bases, writers, category, rate, seconds):
 
 def analyse(records, sent, consoles):
     expected = {(incident, kind) for incident in sent for kind in ("incident.created", "call.logged")}
-    push, lost, duplicated = [], 0, 0
+    push, from_commit, lost, duplicated = [], [], 0, 0
     for console in records:
         got = {}
         for t_recv, _size, prefix in console:
@@ -81,9 +82,11 @@ def analyse(records, sent, consoles):
                 continue
             got[event_id] = (incident, kind)
             push.append(t_recv - sent[incident])
+            if match.group(5):
+                from_commit.append(t_recv - datetime.fromisoformat(match.group(5)).timestamp())
         lost += len(expected - set(got.values()))
     lost += (consoles - len(records)) * len(expected)
-    return push, lost, duplicated, len(expected)
+    return push, from_commit, lost, duplicated, len(expected)
 
 
 def main():
@@ -134,9 +137,11 @@ def main():
                     c.kill()
     signal.alarm(0)
 
-    push, lost, duplicated, events = analyse(records, sent, args.consoles)
+    push, from_commit, lost, duplicated, events = analyse(records, sent, args.consoles)
     intake = summary([answered[i] - sent[i] for i in answered])
     push_summary = summary(push)
+    commit_summary = summary(from_commit)
+    frames = sum(sum(c.frames) for c in clients)
     connected = sum(c.connected for c in clients)
     result = {
         "bench": "load",
@@ -149,6 +154,9 @@ def main():
         "push_p50_ms": push_summary["p50"],
         "push_p99_ms": push_summary["p99"],
         "push_max_ms": push_summary["max"],
+        "push_from_commit_p50_ms": commit_summary["p50"],
+        "push_from_commit_p99_ms": commit_summary["p99"],
+        "events_per_frame": round(len(push) / frames, 2) if frames else None,
         "errors": len(failures) + (args.consoles - connected),
         "api_failures": len(failures),
         "consoles_not_connected": args.consoles - connected,
@@ -165,7 +173,8 @@ def main():
     }
     print(
         f"{args.consoles} consoles on 2 processes, {len(sent)} calls at {result['achieved_rate_per_s']}/s: intake p50 {intake['p50']} "
-        f"p99 {intake['p99']} ms; push p50 {push_summary['p50']} p99 {push_summary['p99']} ms; errors {result['errors']}, "
+        f"p99 {intake['p99']} ms; push p50 {push_summary['p50']} p99 {push_summary['p99']} ms (from the commit p50 "
+        f"{commit_summary['p50']} p99 {commit_summary['p99']} ms, {result['events_per_frame']} events a frame); errors {result['errors']}, "
         f"lost {lost}, duplicated {duplicated}; load {result['loadavg']}",
         flush=True,
     )

@@ -12,13 +12,16 @@ gives up after --deadline seconds. Everything runs on this machine, so the serve
 event's `at`) and the clients' clocks are the same clock.
 
 Latency, for each (event, console):
+  from the commit      receipt − the event's `committed_at`, stamped by the server when the push
+                       leaves, right after the transaction commits (the same clock: one machine).
+                       This is the p50/p95/p99/max of the JSON.
   from the API call    receipt − the moment the driver sent the POST that caused the event: an
                        upper bound of commit-to-receipt (it adds the request's own handling).
   from created_at      receipt − the event's created_at (taken as the write transaction starts):
                        also an upper bound, closer to the commit.
   from the API answer  receipt − the moment the API answered (negative: the push came first);
                        the commit lies between created_at and the answer.
-The p50/p95/p99/max in the JSON are "from the API call". Lost: an event a console had not received
+Events that arrive together may come in one batch frame; `events_per_frame` says how many. Lost: an event a console had not received
 once nothing more arrived for 5 s (45 s at most); duplicated: an event a console received twice.
 The server's and the floor server's CPU time per delivered message is printed too: unlike the
 latencies it does not depend on what else runs on the machine. The last line is one JSON object.
@@ -46,7 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CONSOLE_USERS = ["operator", "operator2", "supervisor", "admin"]  # every one sees every event
-EVENT_PREFIX = re.compile(r'^\{"type":"event","id":(\d+),"kind":"([a-z_.]+)","incident":(\d+|null),.*?"at":"([^"]+)"')
+EVENT_PREFIX = re.compile(r'^\{"type":"event","id":(\d+),"kind":"([a-z_.]+)","incident":(\d+|null),.*?"at":"([^"]+)"(?:,"committed_at":"([^"]+)")?')
 FLOOR_PREFIX = re.compile(r'^\{"seq":(\d+),"sent":([0-9.]+)')
 CLIENT_PROCESSES = 2
 
@@ -58,6 +61,7 @@ async def _client_main(url, count, headers, out):
     import websockets
 
     sockets, records, failed = [], [[] for _ in range(count)], 0
+    frames = [0] * count  # event frames per console (a batch frame is one)
     gate = asyncio.Semaphore(20)  # connect gently: each connect is a session lookup on the server
 
     async def connect(index):
@@ -77,7 +81,17 @@ async def _client_main(url, count, headers, out):
             async for raw in ws:
                 # Only the clock and a prefix here, so that receiving 500 sockets' messages is not
                 # slowed by parsing them; the prefix carries the ids and times.
-                mine.append((time.time(), len(raw), raw[:400]))
+                received = time.time()
+                if raw.startswith('{"type":"events"'):
+                    # A batch frame (the server batches what arrives while it is busy): each event
+                    # with the frame's arrival time, re-serialised as the server wrote it.
+                    for event in json.loads(raw)["events"]:
+                        text = json.dumps(event, separators=(",", ":"))
+                        mine.append((received, len(text), text[:400]))
+                    frames[index] += 1
+                else:
+                    mine.append((received, len(raw), raw[:400]))
+                    frames[index] += raw.startswith('{"type":"event"')
         except Exception:  # noqa: BLE001 — a closed socket ends its record
             pass
 
@@ -92,7 +106,7 @@ async def _client_main(url, count, headers, out):
     for ws in sockets:
         await ws.close()
     await asyncio.gather(*readers, return_exceptions=True)
-    Path(out).write_text(json.dumps({"records": records, "failed": failed}))
+    Path(out).write_text(json.dumps({"records": records, "frames": frames, "failed": failed}))
     print("done", flush=True)
 
 
@@ -172,9 +186,11 @@ class Clients:
         for process in self.processes:
             process.stdout.readline()
             process.wait(60)
-        records = []
+        records, self.frames = [], []
         for out in self.outputs:
-            records.extend(json.loads(out.read_text())["records"])
+            written = json.loads(out.read_text())
+            records.extend(written["records"])
+            self.frames.extend(written["frames"])
             out.unlink()
         return records
 
@@ -283,7 +299,7 @@ def run_dispatch112(base, sessions, category, consoles, rate, seconds, workdir):
         clients.kill()
 
     expected = {(incident, kind) for incident in sent for kind in ("incident.created", "call.logged")}
-    from_send, from_created, from_answer, lost, duplicated, sizes = [], [], [], 0, 0, []
+    from_send, from_created, from_answer, from_commit, lost, duplicated, sizes = [], [], [], [], 0, 0, []
     for console in records:
         got = {}
         for t_recv, size, prefix in console:
@@ -299,6 +315,8 @@ def run_dispatch112(base, sessions, category, consoles, rate, seconds, workdir):
             from_send.append(t_recv - sent[incident])
             from_created.append(t_recv - datetime.fromisoformat(match.group(4)).timestamp())
             from_answer.append(t_recv - answered[incident])
+            if match.group(5):
+                from_commit.append(t_recv - datetime.fromisoformat(match.group(5)).timestamp())
         lost += len(expected - set(got.values()))
     lost += (consoles - len(records)) * len(expected)  # consoles that never connected received nothing
     return {
@@ -310,7 +328,9 @@ def run_dispatch112(base, sessions, category, consoles, rate, seconds, workdir):
         "events": len(expected),
         "rate_per_s": round(achieved_rate, 2),
         "deliveries": len(from_send),
-        "latency": summary(from_send),
+        "frames": sum(clients.frames),
+        "latency": summary(from_commit),
+        "from_api_call": summary(from_send),
         "from_created_at": summary(from_created),
         # Negative: the push arrived before the API's answer. The commit lies between the two.
         "from_api_answer": summary(from_answer),
@@ -428,6 +448,10 @@ def main():
                 "duplicated": result["duplicated"],
                 "floor_p99_ms": floor_latency["p99"],
                 "ratio_p99": round(latency["p99"] / floor_latency["p99"], 1) if latency["p99"] and floor_latency["p99"] else None,
+                "from_api_call_p50_ms": result["from_api_call"]["p50"],
+                "from_api_call_p99_ms": result["from_api_call"]["p99"],
+                "from_api_call_max_ms": result["from_api_call"]["max"],
+                "events_per_frame": round(result["deliveries"] / result["frames"], 2) if result["frames"] else None,
                 "from_created_at_p99_ms": result["from_created_at"]["p99"],
                 "from_created_at_max_ms": result["from_created_at"]["max"],
                 "from_api_answer_p50_ms": result["from_api_answer"]["p50"],
@@ -455,8 +479,9 @@ def main():
             runs.append(run)
             print(
                 f"{consoles:>4} consoles: {result['incidents']} incidents at {result['rate_per_s']}/s, "
-                f"{result['deliveries']} deliveries; from the API call p50 {latency['p50']} p95 {latency['p95']} "
-                f"p99 {latency['p99']} max {latency['max']} ms; from created_at p99 {result['from_created_at']['p99']} ms; "
+                f"{result['deliveries']} deliveries in {result['frames']} frames; from the commit p50 {latency['p50']} p95 {latency['p95']} "
+                f"p99 {latency['p99']} max {latency['max']} ms; from the API call p50 {result['from_api_call']['p50']} "
+                f"p99 {result['from_api_call']['p99']} ms; from created_at p99 {result['from_created_at']['p99']} ms; "
                 f"from the API's answer p50 {result['from_api_answer']['p50']} p99 {result['from_api_answer']['p99']} ms; "
                 f"API call p50 {result['api_call']['p50']} p99 {result['api_call']['p99']} ms; "
                 f"lost {result['lost']}, duplicated {result['duplicated']}; floor p50 {floor_latency['p50']} "

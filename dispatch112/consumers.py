@@ -16,6 +16,7 @@ import asyncio
 import collections
 import json
 import logging
+from datetime import timedelta
 from importlib import import_module
 
 from channels.db import database_sync_to_async
@@ -23,6 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.db.models import Q
+from django.utils import timezone
 
 from dispatch112 import fanout, publisher
 from dispatch112.events import CONSOLE_GROUP, agency_group
@@ -84,10 +86,13 @@ def _replay(since_id, agency_id):
 
 
 @database_sync_to_async
-def _unsent(since_id, agency_id, *, above, sent):
-    """Like _replay, for the catch-up: ids first, rows only for those not sent (mostly none)."""
-    newest = _newest_id()
-    ids = list(_visible_since(since_id, agency_id).values_list("id", flat=True)[: REPLAY_LIMIT + 1])
+def _unsent(since_id, agency_id, *, above, sent, settled_before):
+    """Like _replay, for the catch-up: ids first, rows only for those not sent (mostly none).
+    Only events written before `settled_before`: a younger one's push may still be on its way,
+    and sending it from here as well would only double the work when the server is busiest."""
+    settled = Event.objects.filter(created_at__lt=settled_before)
+    newest = settled.order_by("-id").values_list("id", flat=True).first() or 0
+    ids = list(_visible_since(since_id, agency_id).filter(created_at__lt=settled_before).values_list("id", flat=True)[: REPLAY_LIMIT + 1])
     missing = [i for i in ids if i > above and i not in sent]
     rows = list(Event.objects.filter(id__in=missing).order_by("id").values(*ROW_FIELDS)) if missing and len(ids) <= REPLAY_LIMIT else []
     return rows, newest, len(ids) > REPLAY_LIMIT
@@ -114,6 +119,7 @@ def _last_event_id():
 
 class ConsoleConsumer(AsyncWebsocketConsumer):
     recheck_seconds = 30
+    catch_up_grace_seconds = 5  # the catch-up leaves events younger than this to their push
     # No layer of its own (get_channel_layer of an unknown alias is None): channels then starts no
     # per-consumer layer channel and receive; the hub receives for the whole process.
     channel_layer_alias = "none: dispatch112.fanout receives for the process"
@@ -178,12 +184,19 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
 
     # --- from the hub -------------------------------------------------------------------------
 
-    async def deliver(self, message):
-        """A layer message of one of this console's groups (called by the hub, in its task)."""
+    async def deliver(self, messages, text=None):
+        """Layer messages of this console's groups, in order (called by the hub, in its task).
+        `text`: the one frame carrying them all, when they are all pushed events."""
         if self.held is not None:
-            self.held.append(message)
+            self.held.extend(messages)
             return
-        await self._handle(message)
+        if text is not None and all(m.get("type") == "event.push" and m.get("id") not in self.sent_ids for m in messages):
+            for message in messages:
+                self._remember_sent(message["id"])
+            await self.send(text_data=text)
+            return
+        for message in messages:
+            await self._handle(message)
 
     async def _handle(self, message):
         handler = {"event.push": self.event_push, "session.end": self.session_end}.get(message.get("type"))
@@ -218,7 +231,10 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         # behind under load), or Redis lost or restarted while this socket stayed open. The table
         # has them: send what this console may see, since the last check, that it was not sent.
         # Not what came before this console's stream began, unless it asked for it (resume).
-        rows, newest, too_many = await _unsent(self.caught_up_to, self.agency_id, above=self.catch_up_floor, sent=frozenset(self.sent_ids))
+        settled_before = timezone.now() - timedelta(seconds=self.catch_up_grace_seconds)
+        rows, newest, too_many = await _unsent(
+            self.caught_up_to, self.agency_id, above=self.catch_up_floor, sent=frozenset(self.sent_ids), settled_before=settled_before
+        )
         if too_many:
             await self.send_json({"type": "reload"})
         for row in rows:

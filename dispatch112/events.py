@@ -11,6 +11,7 @@ import logging
 from contextlib import contextmanager
 
 from django.db import transaction
+from django.utils import timezone
 
 from dispatch112 import clock, publisher
 from dispatch112.models import Event
@@ -72,7 +73,7 @@ def groups_for(event):
     return groups
 
 
-def message_for(event):
+def message_for(event, committed_at=None):
     message = {
         "type": "event.push",
         "id": event.id,
@@ -80,6 +81,9 @@ def message_for(event):
         "incident": event.incident_id,
         "actor": event.payload.get("actor_name"),
         "at": event.created_at.isoformat(),
+        # When the push left (right after the commit): how late a console hears of a change is
+        # measured from here. Real time, not dispatch112.clock. Only on pushes, not on replays.
+        "committed_at": (committed_at or timezone.now()).isoformat(),
         "data": event.payload,
     }
     # Serialised once here, not once per console: at 500 consoles the per-socket json.dumps was

@@ -20,6 +20,12 @@ Its receive loop is never cancelled by a console: when the last console leaves, 
 a stop message and its loop ends on it. If the layer fails (Redis down), the hub closes its consoles
 with 4503: they reconnect and resume from the Event table, which is the truth anyway.
 
+Under load the hub sends batches: what arrived while it was sending goes out as ONE frame per
+console (`{"type": "events", "events": [...]}`) instead of one frame per event. The cost of a push is
+almost all per frame (the ASGI send, daphne, autobahn's framing, a write system call per socket), so
+at 500 consoles a frame per event is what limits the rate. A lone event still goes out on its own
+frame at once; events written together (a call and its incident) go out together.
+
 One hub per event loop: daphne runs one; tests run a loop per `async_to_sync` call, and an
 in-memory layer only delivers on the loop that receives.
 """
@@ -34,6 +40,11 @@ from channels.layers import get_channel_layer
 logger = logging.getLogger(__name__)
 
 STOP = "fanout.stop"
+# A message that arrives to an idle hub waits this long for the ones written with it (the events
+# of one transaction are published back to back) before the hub sends.
+LINGER_SECONDS = 0.005
+# While the hub is busy, it sends at most this often: what arrives meanwhile is one batch.
+BATCH_INTERVAL_SECONDS = 0.1
 # channels_redis forgets a group member after `group_expiry` (a day by default): a quiet agency
 # group would silently stop pushing. The hub adds its groups again well before that.
 REFRESH_FRACTION = 0.25
@@ -45,6 +56,11 @@ class LayerUnavailable(Exception):
 
 class _Stopped(Exception):
     """The hub stopped (its last console left) while a console waited to join: take a new one."""
+
+
+def batch_text(messages):
+    """One frame for several pushed events (each carries its serialised `text`)."""
+    return '{"type":"events","events":[' + ",".join(m["text"] for m in messages) + "]}"
 
 
 def addressed(group, message):
@@ -64,7 +80,10 @@ class Hub:
         self.closed = False
         self._membership = asyncio.Lock()  # group_add/discard of concurrent connects stay counted
         self._receiver = None
+        self._sender = None
         self._refresher = None
+        self._pending = []  # received, not yet handed to the consoles
+        self._wakeup = asyncio.Event()
 
     # --- consoles join and leave ------------------------------------------------------------
 
@@ -84,6 +103,7 @@ class Hub:
             if self._receiver is None:
                 loop = asyncio.get_running_loop()
                 self._receiver = loop.create_task(self._receive_loop(), name=f"fanout receive {self.channel}")
+                self._sender = loop.create_task(self._send_loop(), name=f"fanout send {self.channel}")
                 expiry = getattr(self.layer, "group_expiry", None)
                 if expiry:
                     self._refresher = loop.create_task(self._refresh_groups(expiry * REFRESH_FRACTION))
@@ -135,19 +155,46 @@ class Hub:
                     await self._fail()
                 return
             if message.get("type") == STOP:
+                self._wakeup.set()  # the sender sends what is pending, then ends
                 return
-            await self._deliver(message)
+            self._pending.append(message)
+            self._wakeup.set()
 
-    async def _deliver(self, message):
-        # A copy: a console may leave (or close) while the others are being sent to.
-        for consumer in list(self.members.get(message.get("group"), ())):
+    async def _send_loop(self):
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wakeup.wait()
+            await asyncio.sleep(LINGER_SECONDS)
+            self._wakeup.clear()
+            batch, self._pending = self._pending, []
+            if batch:
+                started = loop.time()
+                await self._deliver(batch)
+                if self._pending:  # busy: let the next batch gather
+                    await asyncio.sleep(max(0.0, BATCH_INTERVAL_SECONDS - (loop.time() - started)))
+            if self.closed and not self._pending:
+                return
+
+    async def _deliver(self, batch):
+        # Each console gets the messages of its groups, in order; consoles with the same list share
+        # one frame text. A copy of the members: a console may leave while the others are sent to.
+        per_consumer = {}
+        for message in batch:
+            for consumer in list(self.members.get(message.get("group"), ())):
+                per_consumer.setdefault(consumer, []).append(message)
+        texts = {}
+        for consumer, messages in per_consumer.items():
+            key = tuple(map(id, messages))
+            if key not in texts:
+                texts[key] = batch_text(messages) if len(messages) > 1 and all("text" in m for m in messages) else None
             try:
-                await consumer.deliver(message)
-            except Exception:  # noqa: BLE001 — one broken socket must not keep the message from the others
-                logger.exception("delivery of %s to a console failed", message.get("id"))
+                await consumer.deliver(messages, texts[key])
+            except Exception:  # noqa: BLE001 — one broken socket must not keep the messages from the others
+                logger.exception("delivery of %s to a console failed", [m.get("id") for m in messages])
 
     async def _fail(self):
         self.closed = True
+        self._wakeup.set()  # the sender ends
         _discard(self)
         if self._refresher is not None:
             self._refresher.cancel()

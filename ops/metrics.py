@@ -52,7 +52,8 @@ class WebsocketMetrics:
     them, from the ASGI messages themselves, so the consumer stays unaware of metrics."""
 
     # Every event frame starts so (events.message_for and the consumer's send_json put "type" first).
-    EVENT_PREFIX = '{"type":"event"'
+    EVENT_PREFIX = '{"type":"event","id":'
+    BATCH_PREFIX = '{"type":"events",'  # several events in one frame (dispatch112.fanout)
 
     def __init__(self, inner):
         self.inner = inner
@@ -67,7 +68,9 @@ class WebsocketMetrics:
             kind = message["type"]
             if kind == "websocket.send":
                 text = message.get("text")
-                if text is not None and text.startswith(self.EVENT_PREFIX):
+                if text is not None and text.startswith(self.BATCH_PREFIX):
+                    EVENTS_SENT.inc(text.count(self.EVENT_PREFIX))
+                elif text is not None and text.startswith(self.EVENT_PREFIX):
                     EVENTS_SENT.inc()
             elif kind == "websocket.accept" and not accepted:
                 accepted = True

@@ -82,11 +82,10 @@ export function connectLive({ startId, onEvent, onReload, onState }) {
           resume(ws);
         });
       } else if (data.type === "event") {
-        if (seen.has(data.id)) return; // replays overlap the live stream by design
-        seen.add(data.id);
-        if (seen.size > 5000) { const oldest = [...seen].slice(0, 2500); oldest.forEach((id) => seen.delete(id)); }
-        lastId = Math.max(lastId, data.id);
-        onEvent(data);
+        apply(data);
+      } else if (data.type === "events") {
+        // Several events in one frame: the server batches what arrives while it is busy.
+        (data.events || []).forEach(apply);
       }
     });
     ws.addEventListener("close", (event) => {
@@ -98,6 +97,14 @@ export function connectLive({ startId, onEvent, onReload, onState }) {
       if (event.code === 4401 || event.code === 4403) { show("offline"); location.reload(); return; }
       reconnectLater();
     });
+  }
+
+  function apply(event) {
+    if (seen.has(event.id)) return; // replays overlap the live stream by design
+    seen.add(event.id);
+    if (seen.size > 5000) { const oldest = [...seen].slice(0, 2500); oldest.forEach((id) => seen.delete(id)); }
+    lastId = Math.max(lastId, event.id);
+    onEvent(event);
   }
 
   function giveUp(ws) {

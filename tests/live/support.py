@@ -287,6 +287,7 @@ class Console:
         self.url = session.base_url.replace("http://", "ws://") + "/ws/events/"
         self.state = {}
         self.seen = set()
+        self.frames = 0  # frames read; a batch frame carries several events
         self.received = []  # event ids, in the order they were first received
         self.live_duplicates = []  # an id pushed live twice (replays may overlap, pushes may not)
         self.replay_overlaps = 0
@@ -371,7 +372,11 @@ class Console:
     async def _read(self, socket_):
         try:
             async for raw in socket_:
-                self._on_message(json.loads(raw))
+                message = json.loads(raw)
+                self.frames += 1
+                # Several events in one frame (the server batches under load): each one in order.
+                for each in message["events"] if message.get("type") == "events" else [message]:
+                    self._on_message(each)
         except websockets.ConnectionClosed:
             pass
         finally:
