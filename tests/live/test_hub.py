@@ -4,6 +4,7 @@ consoles of its group only; a failed layer closes the consoles with 4503 and the
 table; consoles connecting and going away across event loops on the Redis layer never hang."""
 
 import asyncio
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -179,3 +180,48 @@ def test_consoles_come_and_go_across_event_loops_on_the_redis_layer_without_hang
 
         run(scenario)
     wait_for(lambda: not [h for h in fanout._hubs.values() if not h.closed and h.members], timeout=5, message="no hub left with members")
+
+
+@pytest.mark.parametrize("layer_kind", ["configured", "redis"])
+def test_a_burst_goes_out_in_batch_frames_in_order_and_a_lone_event_on_its_own_frame(world, layer_kind, request, monkeypatch):
+    layer = request.getfixturevalue("redis_layer") if layer_kind == "redis" else get_channel_layer()
+    keys = {name: session_of(world.users[name]) for name in ("operator", "damkar")}
+    damkar = world.agency("damkar")
+    # Each delivery slowed down: what arrives meanwhile must gather into the next frame.
+    deliver = consumers.ConsoleConsumer.deliver
+
+    async def slow_deliver(self, messages, text=None):
+        await asyncio.sleep(0.05)
+        await deliver(self, messages, text)
+
+    monkeypatch.setattr(consumers.ConsoleConsumer, "deliver", slow_deliver)
+
+    def event(n):
+        message = {"type": "event.push", "id": n, "kind": "probe", "incident": None, "actor": None, "at": "", "data": {}}
+        return {**message, "text": json.dumps({**message, "type": "event"}, separators=(",", ":"))}
+
+    async def frames_until_quiet(console):
+        frames = []
+        while not await console.receive_nothing(timeout=QUIET):
+            frames.append(await console.receive_json_from())
+        return frames
+
+    async def scenario():
+        operator, staff = await connected(keys["operator"]), await connected(keys["damkar"])
+        # A lone event: its own frame, the same as ever.
+        await fanout.group_send("console", event(1), layer)
+        assert [f["id"] for f in await frames_until_quiet(operator)] == [1]
+        # A burst of 30 for the consoles and 10 for Damkar, interleaved.
+        for n in range(2, 42):
+            await fanout.group_send(f"agency-{damkar}" if n % 4 == 0 else "console", event(n), layer)
+        frames = await frames_until_quiet(operator)
+        ids = [e["id"] for f in frames for e in (f["events"] if f["type"] == "events" else [f])]
+        assert ids == [n for n in range(2, 42) if n % 4], ids  # every one, once, in order, none of Damkar's
+        assert len(frames) < len(ids) / 2, [len(f.get("events", [f])) for f in frames]
+        assert all(e["type"] == "event" for f in frames if f["type"] == "events" for e in f["events"])
+        staff_ids = [e["id"] for f in await frames_until_quiet(staff) for e in (f["events"] if f["type"] == "events" else [f])]
+        assert staff_ids == [n for n in range(2, 42) if n % 4 == 0]
+        await operator.disconnect()
+        await staff.disconnect()
+
+    run(scenario)
