@@ -68,6 +68,16 @@ def addressed(group, message):
     return {**message, "group": group}
 
 
+BATCH = "fanout.batch"
+
+
+def addressed_batch(group, messages):
+    """Several messages for `group` as one layer message (the events of one transaction)."""
+    if len(messages) == 1:
+        return addressed(group, messages[0])
+    return {"type": BATCH, "group": group, "messages": messages}
+
+
 async def group_send(group, message, layer=None):
     await (layer or get_channel_layer()).group_send(group, addressed(group, message))
 
@@ -157,7 +167,10 @@ class Hub:
             if message.get("type") == STOP:
                 self._wakeup.set()  # the sender sends what is pending, then ends
                 return
-            self._pending.append(message)
+            if message.get("type") == BATCH:
+                self._pending.extend(addressed(message["group"], m) for m in message["messages"])
+            else:
+                self._pending.append(message)
             self._wakeup.set()
 
     async def _send_loop(self):

@@ -16,7 +16,7 @@ import threading
 from asgiref.sync import SyncToAsync
 from channels.layers import get_channel_layer
 
-from dispatch112.fanout import addressed
+from dispatch112.fanout import addressed_batch
 
 logger = logging.getLogger(__name__)
 
@@ -67,19 +67,32 @@ def _choose_loop():
     return _background()
 
 
+# The events of one transaction are submitted one after another as its commit hooks run: waiting
+# this long for the rest lets them travel as one layer message per group.
+GATHER_SECONDS = 0.002
+
+
 async def _drain(queue):
     layer = get_channel_layer()
     while True:
-        groups, message, done = await queue.get()
-        for group in groups:
+        items = [await queue.get()]
+        await asyncio.sleep(GATHER_SECONDS)
+        while not queue.empty():
+            items.append(queue.get_nowait())
+        per_group = {}  # in the order written, per group
+        for groups, message, _done in items:
+            for group in groups:
+                per_group.setdefault(group, []).append(message)
+        for group, messages in per_group.items():
             try:
                 # Named in the message: each process's hub receives it on one channel for all
                 # its groups and routes it to the consoles of this one (dispatch112.fanout).
-                await layer.group_send(group, addressed(group, message))
+                await layer.group_send(group, addressed_batch(group, messages))
             except Exception:  # noqa: BLE001 — consumers resume from the Event table
-                logger.exception("push of event %s to %s failed; consoles will replay it", message.get("id"), group)
-        if done is not None:
-            done.set()
+                logger.exception("push of events %s to %s failed; consoles will replay them", [m.get("id") for m in messages], group)
+        for _groups, _message, done in items:
+            if done is not None:
+                done.set()
 
 
 def submit(groups, message, *, done=None):
