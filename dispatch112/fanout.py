@@ -144,6 +144,7 @@ class Hub:
 
     async def _stop(self):
         self.closed = True
+        self._wakeup.set()  # the sender sends what is pending, then ends
         _discard(self)
         if self._refresher is not None:
             self._refresher.cancel()  # a sleep; the receive loop itself is stopped by a message
