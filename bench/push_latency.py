@@ -50,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CONSOLE_USERS = ["operator", "operator2", "supervisor", "admin"]  # every one sees every event
 EVENT_PREFIX = re.compile(r'^\{"type":"event","id":(\d+),"kind":"([a-z_.]+)","incident":(\d+|null),.*?"at":"([^"]+)"(?:,"committed_at":"([^"]+)")?')
+EVENT_START = '{"type":"event","id":'
 FLOOR_PREFIX = re.compile(r'^\{"seq":(\d+),"sent":([0-9.]+)')
 CLIENT_PROCESSES = 2
 
@@ -84,10 +85,10 @@ async def _client_main(url, count, headers, out):
                 received = time.time()
                 if raw.startswith('{"type":"events"'):
                     # A batch frame (the server batches what arrives while it is busy): each event
-                    # with the frame's arrival time, re-serialised as the server wrote it.
-                    for event in json.loads(raw)["events"]:
-                        text = json.dumps(event, separators=(",", ":"))
-                        mine.append((received, len(text), text[:400]))
+                    # with the frame's arrival time. Split, not parsed: each event's text starts
+                    # with the same key, and its prefix is all the analysis reads.
+                    for piece in raw.split(EVENT_START)[1:]:
+                        mine.append((received, len(piece) + len(EVENT_START), EVENT_START + piece[:400]))
                     frames[index] += 1
                 else:
                     mine.append((received, len(raw), raw[:400]))
