@@ -11,7 +11,6 @@ The time of the last activity is kept in the session, rewritten at most every TO
 a busy console does not write its session on every request.
 """
 
-import time
 from importlib import import_module
 
 from channels.db import database_sync_to_async
@@ -23,11 +22,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dispatch112 import clock
+
 ACTIVITY_KEY = "d112_last_activity"
 BACKGROUND_HEADER = "HTTP_X_DISPATCH112_BACKGROUND"
 # Pictures and streams the CCTV tiles load as <img>/<video>: no header can be set on those.
 BACKGROUND_URL_NAMES = frozenset({"cctv-camera-frame", "cctv-camera-stream", "cctv-camera-hls", "cctv-demo-feed"})
 TOUCH_SECONDS = 30
+
+
+def _now():
+    return clock.now().timestamp()  # tests travel in time through dispatch112.clock
 
 
 def timeout_seconds():
@@ -39,7 +44,7 @@ def idle_seconds(session, now=None):
     stamp = session.get(ACTIVITY_KEY)
     if not isinstance(stamp, (int, float)):
         return None
-    return max(0.0, (now or time.time()) - stamp)
+    return max(0.0, (now or _now()) - stamp)
 
 
 def is_idle(session, now=None):
@@ -53,7 +58,7 @@ def remaining_seconds(session, now=None):
 
 
 def touch(session, now=None, *, force=False):
-    now = now or time.time()
+    now = now or _now()
     idle = idle_seconds(session, now)
     if force or idle is None or idle >= TOUCH_SECONDS:
         session[ACTIVITY_KEY] = now
