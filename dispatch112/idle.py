@@ -64,6 +64,11 @@ def touch(session, now=None, *, force=False):
         session[ACTIVITY_KEY] = now
 
 
+def start_on_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        touch(request.session, force=True)
+
+
 def is_background(request):
     if request.META.get(BACKGROUND_HEADER) == "1":
         return True

@@ -30,6 +30,7 @@
       .then(function (data) {
         if (!data.authenticated) { leave(); return; }
         deadline = Date.now() + data.remaining * 1000;
+        box.dataset.remaining = String(data.remaining); // the server's last word, for a person (or a test) to read
         render();
       })
       .catch(function () { /* the server is unreachable: the next tick asks again */ })

@@ -80,15 +80,18 @@ def test_the_console_warns_before_the_end_stays_when_asked_and_goes_to_the_login
     # Another tab was busy until a minute ago: asked before warning, the server says so.
     leave_session(page, 30 * 60)
     page.clock.fast_forward("59:00")
+    expect(warning).to_have_attribute("data-remaining", re.compile(r"^1[78]\d\d$"))
     expect(warning).to_be_hidden()
 
     leave_session(page, 90)
     page.clock.fast_forward("29:00")
+    expect(warning).to_have_attribute("data-remaining", re.compile(r"^[5-9]\d$"))
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("Sesi akan berakhir dalam")
     expect(warning.locator("[data-countdown]")).to_have_text(re.compile(r"^1:[0-3]\d$"))
 
     warning.get_by_role("button", name="Tetap masuk").click()
+    expect(warning).to_have_attribute("data-remaining", re.compile(r"^3[56]\d\d$"))
     expect(warning).to_be_hidden()
     assert idle.remaining_seconds(session_store(page)) > idle.timeout_seconds() - 60
 

@@ -28,10 +28,16 @@ def operator(db):
 
 
 @pytest.fixture
-def console_client(operator, settings):
+def time():
+    return Clock()
+
+
+@pytest.fixture
+def console_client(operator, settings, time):
     settings.SESSION_IDLE_TIMEOUT_MINUTES = 60
     client = Client()
-    client.force_login(operator)
+    with time.at(0):
+        client.force_login(operator)  # the idle clock starts at the login
     return client
 
 
@@ -49,8 +55,7 @@ def login_url_for(path):
     return f"{reverse('login')}?next={path}"
 
 
-def test_a_session_idle_longer_than_the_timeout_ends_and_the_login_page_says_why(console_client):
-    time = Clock()
+def test_a_session_idle_longer_than_the_timeout_ends_and_the_login_page_says_why(console_client, time):
     with time.at(0):
         assert console_client.get(CONSOLE).status_code == 200
     with time.at(59):
@@ -68,8 +73,7 @@ def test_a_session_idle_longer_than_the_timeout_ends_and_the_login_page_says_why
         assert console_client.get(CONSOLE).status_code == 302
 
 
-def test_background_requests_do_not_keep_a_session_alive(console_client, samarinda):
-    time = Clock()
+def test_background_requests_do_not_keep_a_session_alive(console_client, samarinda, time):
     with time.at(0):
         console_client.get(CONSOLE)
     for minute in (10, 20, 30, 40, 50, 59):
@@ -82,9 +86,8 @@ def test_background_requests_do_not_keep_a_session_alive(console_client, samarin
     assert response.json()["code"] == "not_authenticated"
 
 
-def test_cctv_pictures_do_not_count_as_activity(console_client):
+def test_cctv_pictures_do_not_count_as_activity(console_client, time):
     # An <img> cannot send the header: the feed URLs are background by name.
-    time = Clock()
     with time.at(0):
         console_client.get(CONSOLE)
     with time.at(30):
@@ -93,8 +96,7 @@ def test_cctv_pictures_do_not_count_as_activity(console_client):
         assert console_client.get(CONSOLE).status_code == 302
 
 
-def test_the_users_own_requests_keep_the_session_alive(console_client, samarinda):
-    time = Clock()
+def test_the_users_own_requests_keep_the_session_alive(console_client, samarinda, time):
     with time.at(0):
         console_client.get(CONSOLE)
     with time.at(45):
@@ -103,8 +105,7 @@ def test_the_users_own_requests_keep_the_session_alive(console_client, samarinda
         assert console_client.get(CONSOLE).status_code == 200
 
 
-def test_the_stay_button_counts_as_activity_and_the_status_says_what_is_left(console_client):
-    time = Clock()
+def test_the_stay_button_counts_as_activity_and_the_status_says_what_is_left(console_client, time):
     with time.at(0):
         console_client.get(CONSOLE)
     with time.at(58):
@@ -118,9 +119,8 @@ def test_the_stay_button_counts_as_activity_and_the_status_says_what_is_left(con
         assert console_client.get(reverse("session-status"), **BACKGROUND).json()["authenticated"] is False
 
 
-def test_the_timeout_is_read_from_the_setting(console_client, settings):
+def test_the_timeout_is_read_from_the_setting(console_client, settings, time):
     settings.SESSION_IDLE_TIMEOUT_MINUTES = 5
-    time = Clock()
     with time.at(0):
         console_client.get(CONSOLE)
     with time.at(4):
@@ -129,8 +129,7 @@ def test_the_timeout_is_read_from_the_setting(console_client, settings):
         assert console_client.get(CONSOLE).status_code == 302
 
 
-def test_a_session_is_not_written_on_every_request(console_client):
-    time = Clock()
+def test_a_session_is_not_written_on_every_request(console_client, time):
     with time.at(0):
         console_client.get(CONSOLE)
         stamp = console_client.session[idle.ACTIVITY_KEY]
@@ -202,7 +201,7 @@ def test_an_open_socket_is_closed_with_4401_when_its_session_goes_idle(console_c
     assert closed == {"type": "websocket.close", "code": 4401}
 
 
-def test_a_socket_keepalive_does_not_count_as_activity(console_client):
+def test_a_socket_keepalive_does_not_count_as_activity(console_client, time):
     console_client.get(CONSOLE)
     store = backdate(console_client, 59)
     before = store[idle.ACTIVITY_KEY]
