@@ -82,5 +82,14 @@
     document.addEventListener(type, activity, { capture: true, passive: true });
   });
   box.querySelector("[data-stay]").addEventListener("click", stay);
+  // Logging out on purpose hands the desk over: the next operator must not find this one's draft.
+  document.querySelectorAll("form[data-logout]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      try {
+        Object.keys(sessionStorage).filter(function (key) { return /^d112-.*-draft$/.test(key); })
+          .forEach(function (key) { sessionStorage.removeItem(key); });
+      } catch (error) { /* storage disabled */ }
+    });
+  });
   setInterval(tick, 1000);
 })();

@@ -71,6 +71,20 @@ def test_the_operators_call_survives_an_ended_session_and_is_cleared_once_logged
     expect(page.locator("#intake-banner")).to_be_hidden()
 
 
+def test_logging_out_on_purpose_leaves_no_draft_for_the_next_operator(demo, live_server, page):
+    open_console(page, live_server)
+    page.fill("#caller_number", "081234567890")
+    page.fill("#address", "Jl. Pahlawan No. 12")
+    assert page.evaluate(f"sessionStorage.getItem('{DRAFT_KEY}')") is not None
+    page.get_by_role("button", name="Keluar").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    login(page, live_server, "operator2")
+    page.goto(f"{live_server.url}/console/")
+    expect(page.locator("#caller_number")).to_be_focused()
+    expect(page.locator("#caller_number")).to_have_value("")
+    expect(page.locator("#address")).to_have_value("")
+
+
 def test_the_console_warns_before_the_end_stays_when_asked_and_goes_to_the_login_at_the_end(demo, live_server, page):
     page.clock.install()
     open_console(page, live_server)
