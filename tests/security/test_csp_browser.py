@@ -124,7 +124,8 @@ def test_the_api_docs_page_keeps_the_policy_with_its_files_served_here(world, wa
     requested = []
     session.page.on("request", lambda request: requested.append(request.url))
     page = session.open(reverse("api-docs"))
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Dispatch112 API")
+    # The schema is generated on the first request: seconds on a busy machine.
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Dispatch112 API", timeout=60_000)
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
     assert [url for url in requested if not url.startswith(session.base_url)] == []
     assert_clean(session)
