@@ -112,7 +112,8 @@ print(json.dumps({
         "ssl_redirect": True, "hsts": 31536000, "subdomains": True,
         "session_secure": True, "csrf_secure": True, "httponly": True,
         "frame": "DENY", "idle": 30, "img_hosts": ["https://cctv.example.go.id"],
-        "middleware": ["dispatch112.csp.ContentSecurityPolicyMiddleware", "dispatch112.middleware.ConsoleLocaleMiddleware", "dispatch112.idle.IdleSessionMiddleware"],
+        "middleware": ["dispatch112.csp.ContentSecurityPolicyMiddleware", "dispatch112.middleware.ConsoleLocaleMiddleware",
+                       "dispatch112.middleware.RejectNulMiddleware", "dispatch112.idle.IdleSessionMiddleware"],
     }
 
 
