@@ -177,3 +177,93 @@ def test_the_opd_console_keeps_the_policy(world, watched):
     page = session.open(reverse("opd-console"))
     expect(page.locator("#opd-list")).to_contain_text(world.incident.reference)
     assert_clean(session)
+
+
+def _tiny_png():
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\xd0\x30\x20" * 16 for _ in range(16))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def integrations_world(world):
+    """The world plus what the integrations bring to the pages: a BMKG warning in force (the
+    operator's hazard strip, the map's hazard layer), a WhatsApp/SMS message with its stored photo
+    (the operator's message queue), a fire truck reporting its position (the map's unit markers)."""
+    from datetime import UTC, datetime, timedelta
+
+    from django.test import Client
+
+    from dispatch112 import clock
+    from dispatch112.outbox import OutboxStatus
+    from incidents.models import Agency
+    from intake.models import InboundMessage, MessageMedia
+    from integrations.cap import parse_alert
+    from integrations.models import Unit, UnitSource
+    from integrations.services import received_alert_store, unit_position_record
+    from integrations.trackers import from_osmand
+    from tests.integrations.test_cap_in import SAMARINDA, cap_file
+
+    expires = (datetime.now(UTC) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    xml = cap_file("CSP-1", polygon=SAMARINDA, headline="Peringatan dini banjir Samarinda").replace(b"2026-11-27T13:00:00+07:00", expires.encode())
+    received_alert_store(parsed=parse_alert(xml), source_url="http://bmkg.test/cap/csp.xml")
+
+    gateway = Client(HTTP_AUTHORIZATION=f"Token {world.telephony_token}")
+    answer = gateway.post("/api/v1/messages/inbound/", {"channel": "sms", "id": "csp-photo-1", "from": "081234567005", "text": "Pohon tumbang, lihat foto"},
+                          content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    now = clock.now()
+    png = _tiny_png()
+    MessageMedia.objects.update_or_create(
+        message=InboundMessage.objects.get(provider_id="csp-photo-1"),
+        defaults={"status": OutboxStatus.SENT, "content": png, "content_type": "image/png", "size": len(png),
+                  "created_at": now, "next_attempt_at": now, "sent_at": now},
+    )
+
+    truck = Unit.objects.create(agency=Agency.objects.get(code="damkar"), name="Damkar 01", token="trk-csp-test-0001")
+    unit_position_record(unit=truck, fix=from_osmand({"lat": "-0.5000", "lon": "117.1500"}, now=now), source=UnitSource.TRACCAR)
+    world.objects["unit"] = truck.pk
+    return world
+
+
+def test_the_pages_the_integrations_and_the_audit_trail_added_keep_the_policy(integrations_world, watched):
+    from playwright.sync_api import expect
+
+    world = integrations_world
+    session = watched("operator")
+    page = session.open(reverse("operator-console"))
+    expect(page.locator("#hazard-strip")).to_contain_text("Peringatan dini banjir Samarinda")
+    page.locator("#hazard-strip summary").first.click()  # the alert's text unfolds
+    queue = page.locator("#message-queue")
+    expect(queue).to_contain_text("Pohon tumbang, lihat foto")
+    expect(queue.locator("img.message-thumb")).to_be_visible()
+    assert queue.locator("img.message-thumb").evaluate("img => img.complete && img.naturalWidth") > 0
+    assert_clean(session)
+
+    session = watched("supervisor")
+    page = session.open(reverse("supervisor-home"))
+    expect(page.locator("#live-map[data-ready]")).to_be_attached()
+    expect(page.locator(f'.unit-marker[data-unit="{world.objects["unit"]}"]')).to_be_visible()
+    expect(page.locator("#unit-list")).to_contain_text("Damkar 01")
+    expect(page.locator("#hazard-list")).to_contain_text("Peringatan dini banjir Samarinda")
+    expect(page.locator("path.leaflet-interactive").first).to_be_attached()  # the warning's area
+    page.locator("#hazard-list li").first.click()  # fits the map to the warning's area
+    page.locator("#unit-list li").first.click()  # pans to the truck
+    assert_clean(session)
+
+    session = watched("admin")
+    page = session.open(reverse("audit:log"))
+    expect(page.locator("table.audit-entries tbody tr").first).to_be_visible()
+    page.locator("table.audit-entries details summary").first.click()
+    session.open(reverse("audit:log") + "?model=incidents.agency")
+    for name in ("admin:integrations_unit_changelist", "admin:integrations_receivedalert_changelist",
+                 "admin:integrations_publishedalert_changelist", "admin:integrations_agencywebhook_changelist"):
+        session.open(reverse(name))
+    page = session.open(reverse("admin:integrations_unit_change", args=[world.objects["unit"]]))
+    expect(page.locator("#id_name")).to_have_value("Damkar 01")
+    assert_clean(session)
