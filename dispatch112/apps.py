@@ -7,8 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Dispatch112Config(AppConfig):
+    default = True  # apps.py also holds AdminConfig: this is the app's own configuration
     name = "dispatch112"
     verbose_name = _("Dispatch112 core")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from dispatch112 import idle
+
+        # Every way in (the login page, the two-factor step, the admin's login, a test's
+        # force_login) goes through django.contrib.auth.login: the idle clock starts there, in the
+        # session write the login makes anyway, not in an extra write on the next request.
+        user_logged_in.connect(idle.start_on_login, dispatch_uid="dispatch112-idle-start")
 
 
 class AdminConfig(SimpleAdminConfig):

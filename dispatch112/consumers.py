@@ -26,7 +26,7 @@ from django.contrib.auth import get_user
 from django.db.models import Q
 from django.utils import timezone
 
-from dispatch112 import fanout, publisher
+from dispatch112 import fanout, idle, publisher
 from dispatch112.events import CONSOLE_GROUP, agency_group
 from dispatch112.models import Event
 from dispatch112.roles import CONSOLE_ROLES, Role, roles_of
@@ -137,7 +137,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         publisher.register_server_loop(asyncio.get_running_loop())
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        if user is None or not user.is_authenticated or await idle.socket_session_ended(self.scope):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         roles = await database_sync_to_async(roles_of)(user)
@@ -219,6 +219,9 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         try:
             while True:
                 await asyncio.sleep(self.recheck_seconds)
+                if await idle.socket_session_ended(self.scope):
+                    await self.close(code=CLOSE_UNAUTHENTICATED)
+                    return
                 if not await self._still_allowed():
                     await self.close(code=CLOSE_FORBIDDEN)
                     return

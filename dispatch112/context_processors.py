@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from dispatch112.region import current_region
 from dispatch112.roles import CONSOLE_ROLES, LANDING_URL_NAMES, REPORT_ROLES, Role, role_of, roles_of
 
@@ -11,6 +13,8 @@ def console(request):
         "user_role": role_of(user) if user is not None else None,
         "nav": navigation_for(roles),
         "on_duty": on_duty_for(roles),
+        # static/js/session.js: when to warn before an idle session ends (dispatch112/idle.py).
+        "session_idle": {"timeout": settings.SESSION_IDLE_TIMEOUT_MINUTES * 60, "warning": settings.SESSION_IDLE_WARNING_SECONDS},
     }
 
 

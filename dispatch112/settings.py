@@ -6,6 +6,7 @@ local-memory cache). DATABASE_URL and REDIS_URL switch on PostgreSQL and Redis. 
 
 import ipaddress
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -527,3 +528,25 @@ CELERY_BEAT_SCHEDULE["anonymise-caller-data"] = {
     "task": "audit.tasks.anonymise_caller_data",
     "schedule": crontab(hour=18, minute=30),  # UTC
 }
+# Content Security Policy (dispatch112/csp.py) on every HTML page: scripts and styles from this
+# site only, no inline script, no eval. Map tiles and camera pictures from other hosts need their
+# origins here (comma-separated, e.g. https://tiles.example.go.id); the MAP_TILE_URL host is added
+# by itself. CSP_CONNECT_HOSTS: other origins the pages may fetch from (none by default).
+CSP_IMG_HOSTS = env.list("CSP_IMG_HOSTS", default=[])
+CSP_CONNECT_HOSTS = env.list("CSP_CONNECT_HOSTS", default=[])
+for _name in ("CSP_IMG_HOSTS", "CSP_CONNECT_HOSTS"):
+    for _source in globals()[_name]:
+        # An origin, or a host with a leading wildcard: a quote or a semicolon would rewrite the policy.
+        if not re.fullmatch(r"(https?|wss?)://(\*\.)?[A-Za-z0-9.-]+(:\d+)?|(\*\.)?[A-Za-z0-9.-]+\.[A-Za-z]{2,}", _source):
+            raise ImproperlyConfigured(f"{_name}: {_source!r} is not an origin (https://host[:port]) or a host name.")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "dispatch112.csp.ContentSecurityPolicyMiddleware")
+# The API docs page (Swagger UI) from this site's own static files, not a CDN.
+INSTALLED_APPS.append("drf_spectacular_sidecar")
+SPECTACULAR_SETTINGS.update(SWAGGER_UI_DIST="SIDECAR", SWAGGER_UI_FAVICON_HREF="SIDECAR", REDOC_DIST="SIDECAR")
+# Idle consoles (dispatch112/idle.py): a session without user activity for this long ends, pages,
+# API and live socket alike. The consoles' own polling and keepalives do not count as activity.
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", 60, minimum=1, maximum=24 * 60)
+# The browser warns this long before the end, with a button to stay.
+SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", 120, minimum=10, maximum=3600)
+# After the messages middleware: the login page says why the session ended.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1, "dispatch112.idle.IdleSessionMiddleware")

@@ -4,12 +4,17 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-export async function request(method, url, body, { idempotencyKey } = {}) {
+// Polling, refreshes and keepalives send this: they are not the user's activity, and must not
+// keep an unattended console's session alive (dispatch112/idle.py).
+export const BACKGROUND = { "X-Dispatch112-Background": "1" };
+
+export async function request(method, url, body, { idempotencyKey, background } = {}) {
   // The console's language, not the browser's: answers and errors match what the operator reads.
   const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang || "id" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+  if (background) Object.assign(headers, BACKGROUND);
   let response;
   try {
     response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
@@ -25,6 +30,7 @@ export async function request(method, url, body, { idempotencyKey } = {}) {
 }
 
 export const get = (url) => request("GET", url);
+export const getInBackground = (url) => request("GET", url, undefined, { background: true });
 export const post = (url, body, options) => request("POST", url, body === undefined ? {} : body, options);
 export const patch = (url, body) => request("PATCH", url, body);
 

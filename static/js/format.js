@@ -22,13 +22,16 @@ export function elapsed(fromIso, toIso) {
   return `${s}d`;
 }
 
-// el("div", {class: "x", dataset: {id: 1}, onclick: fn}, "text", child, ...)
+// el("div", {class: "x", dataset: {id: 1}, style: {background: c}, onclick: fn}, "text", child, ...)
+// Styles as an object, set through the DOM: the pages' Content Security Policy refuses a style
+// attribute (dispatch112/csp.py).
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
     if (key === "class") node.className = value;
     else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "style") Object.assign(node.style, value);
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else if (value === true) node.setAttribute(key, "");
     else node.setAttribute(key, value);

@@ -1,5 +1,5 @@
 // The OPD console: this agency's assignments, newest and most urgent first; one tap per step.
-import { newKey, post } from "./api.js";
+import { BACKGROUND, newKey, post } from "./api.js";
 import { el, elapsed, isOverdue, witaTime } from "./format.js";
 import { connectLive } from "./live.js";
 
@@ -17,7 +17,7 @@ const NEXT = {
 let incidents = new Map();
 
 export async function load() {
-  const response = await fetch("/api/v1/incidents/?status=active&limit=500", { headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang } });
+  const response = await fetch("/api/v1/incidents/?status=active&limit=500", { headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang, ...BACKGROUND } });
   const data = await response.json();
   if (!response.ok) { showBanner(data.detail, true); return 0; }
   incidents = new Map(data.results.map((i) => [i.id, i]));

@@ -17,4 +17,10 @@
       try { localStorage.setItem("d112-theme", next); } catch (e) { /* storage disabled */ }
     });
   });
+
+  // Print buttons (data-print), in place of onclick="window.print()": the pages' Content Security
+  // Policy runs no inline handler. This file is on every page, so it carries this one too.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
 })();

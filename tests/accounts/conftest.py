@@ -72,6 +72,9 @@ def socket_answer(client):
         return "accepted" if accepted else code
 
     # The consumer's database calls run in this thread, inside the test's transaction; channels
-    # would close that connection between calls.
-    with mock.patch("channels.db.close_old_connections"):
+    # would close that connection between calls. The communicator runs the application in an
+    # empty context, where the test's clock (at_t0) is not: the idle check (dispatch112/idle.py)
+    # is given the test's moment.
+    moment = clock.now().timestamp()
+    with mock.patch("channels.db.close_old_connections"), mock.patch("dispatch112.idle._now", lambda: moment):
         return async_to_sync(scenario)()

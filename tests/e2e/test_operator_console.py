@@ -1,9 +1,11 @@
 """The operator console and the OPD console in a real browser: log and dispatch a call with the
 keyboard, link a duplicate, close a prank in one keystroke, acknowledge on a phone."""
 
+import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from incidents.models import Assignment, AssignmentStatus, Call, CallOutcome, Incident
 
@@ -39,7 +41,7 @@ def open_console(page, live_server):
     login(page, live_server, "operator")
     page.goto(f"{live_server.url}/console/")
     page.wait_for_selector("#queue-body", state="attached")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'caller_number'")
+    expect(page.locator("#caller_number")).to_be_focused()
 
 
 def click_map_near_centre(page, dx=0, dy=0):
@@ -73,7 +75,7 @@ def test_operator_logs_and_dispatches_a_fire_call_with_the_keyboard(demo, live_s
     keys.press("Enter")
     page.wait_for_selector(".detail-ref")
     keys.press("Alt+D")
-    page.wait_for_function("document.querySelector('#detail-body .assignments') !== null")
+    expect(page.locator("#detail-body .assignments")).to_be_attached()
     elapsed = time.monotonic() - started
 
     incident = Incident.objects.get()
@@ -100,7 +102,7 @@ def test_a_second_call_about_the_same_fire_is_linked_with_one_key(demo, live_ser
     page.wait_for_selector("#duplicates button.dup")
     keys.count = 0
     keys.press("Alt+1")
-    page.wait_for_function("document.querySelector('#intake-banner').textContent.includes('ditautkan')")
+    expect(page.locator("#intake-banner")).to_contain_text("ditautkan")
 
     incident = Incident.objects.get()
     assert incident.call_count == 2
@@ -113,7 +115,7 @@ def test_a_prank_call_is_closed_in_one_keystroke_after_the_number(demo, live_ser
     keys = Keyboard(page)
     keys.type("081355550000")
     keys.press("Alt+P")
-    page.wait_for_function("document.querySelector('#intake-banner').className.includes('ok')")
+    expect(page.locator("#intake-banner")).to_have_class(re.compile(r"\bok\b"))
 
     call = Call.objects.get()
     assert (call.outcome, call.caller_number, call.incident) == (CallOutcome.PRANK, "+6281355550000", None)
@@ -167,7 +169,7 @@ def test_damkar_acknowledges_on_a_phone_and_bpbd_never_sees_it(demo, live_server
     box = button.bounding_box()
     assert box["height"] >= 44, "touch targets must be large enough for a thumb"
     button.tap()
-    page.wait_for_function("document.querySelector('#opd-banner').className.includes('ok')")
+    expect(page.locator("#opd-banner")).to_have_class(re.compile(r"\bok\b"))
     assert Assignment.objects.get(incident=call.incident).status == AssignmentStatus.ACKNOWLEDGED
     page.screenshot(path="test-artifacts/opd-console-phone.png")
     phone.close()

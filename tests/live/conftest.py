@@ -152,6 +152,7 @@ def console_page(browser, server):
     """`console_page("operator")`: a logged-in page in its own browser context (its own cookies)."""
     server.ensure_running()
     contexts = []
+    refused = []  # Content Security Policy violations (Chromium's "Refused to …" lines), any page
 
     def make(username):
         context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="id-ID", timezone_id="Asia/Makassar")
@@ -160,6 +161,15 @@ def console_page(browser, server):
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+
+        def console(message):
+            # The consoles under the policy the real server sends (dispatch112/csp.py), with their
+            # live socket: what only a pushed event draws (an AML position) is checked here too.
+            if "Content Security Policy" in message.text:
+                page.errors.append(f"CSP: {message.text}")
+                refused.append(f"{page.url}: {message.text}")
+
+        page.on("console", console)
         page.goto(server.url + "/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", f"{username}-112-demo")
@@ -170,6 +180,7 @@ def console_page(browser, server):
     yield make
     for context in contexts:
         context.close()
+    assert refused == [], "\n".join(refused)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

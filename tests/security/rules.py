@@ -120,6 +120,9 @@ RULES = {
     "logout": Rule(GET=public(405), POST=public(LOGIN)),
     "set_language": Rule(POST=public(REDIRECT), body={"POST": {"language": "en", "next": "/"}}),
     "javascript-catalog": Rule(GET=public()),
+    # How long the session has left (static/js/session.js): it tells the anonymous only that there
+    # is no session.
+    "session-status": Rule(GET=public(), POST=public(405)),
     "supervisor-home": Rule(GET=page(SUPERVISOR, ADMIN)),
     "manage-home": Rule(GET=page(ADMIN)),
     # --- audit trail (audit/urls.py): admins only, read-only ------------------------------------------

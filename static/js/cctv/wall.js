@@ -1,6 +1,6 @@
 // The CCTV wall: 4, 9 or 16 tiles a page, the person's own choice and order of cameras (saved on
 // the server), a large view on click, live camera health from the push stream.
-import { get } from "../api.js";
+import { get, getInBackground } from "../api.js";
 import { el, elapsed } from "../format.js";
 import { connectLive } from "../live.js";
 import { Tile } from "./tile.js";
@@ -188,7 +188,7 @@ function applyCamera(camera) {
 }
 
 async function reload() {
-  const [cameras, layout] = await Promise.all([get(config.urls.cameras), get(config.urls.layout)]);
+  const [cameras, layout] = await Promise.all([getInBackground(config.urls.cameras), getInBackground(config.urls.layout)]);
   if (cameras.ok) {
     const fresh = new Map(cameras.data.results.map((c) => [c.id, c]));
     state.cameras = fresh;

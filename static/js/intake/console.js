@@ -1,6 +1,6 @@
 // The operator console's intake additions: the handset's AML position for the caller on the
 // form (Alt+L uses it), the PBX link of each logged call, and the WhatsApp/SMS message queue.
-import { get, post } from "../api.js";
+import { get, getInBackground, post } from "../api.js";
 import { el, witaTime } from "../format.js";
 import { setPoint } from "../operator/intake.js";
 import { store } from "../operator/store.js";
@@ -129,7 +129,7 @@ function onMessage(message, eventId = 0) {
 }
 
 async function loadMessages() {
-  const { ok, data } = await get("/api/v1/messages/");
+  const { ok, data } = await getInBackground("/api/v1/messages/");
   if (!ok) return;
   messages.clear();
   data.forEach((m) => messages.set(m.id, m));

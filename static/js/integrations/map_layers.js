@@ -2,7 +2,7 @@
 // hazard alerts received from CAP feeds (their areas, and a list). Fed by the same live stream as
 // the incidents (main.js re-broadcasts each event as a "dispatch112:event" DOM event) and by the
 // API whenever the map reloads.
-import { get } from "../api.js";
+import { get, getInBackground } from "../api.js";
 import { el, leafletText, witaTime } from "../format.js";
 
 const { map, store } = window.dispatch112map;
@@ -129,7 +129,7 @@ function renderAlerts() {
 
 // --- data ------------------------------------------------------------------------------------------
 async function reload() {
-  const [unitAnswer, alertAnswer] = await Promise.all([get("/api/v1/units/"), get("/api/v1/cap/received/")]);
+  const [unitAnswer, alertAnswer] = await Promise.all([getInBackground("/api/v1/units/"), getInBackground("/api/v1/cap/received/")]);
   if (unitAnswer.ok) {
     const fresh = new Set(unitAnswer.data.results.map((u) => u.id));
     [...units.keys()].filter((id) => !fresh.has(id)).forEach(removeUnit);

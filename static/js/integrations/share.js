@@ -1,7 +1,7 @@
 // The OPD console's "share my position" switch: opt-in, while one of the agency's assignments is
 // acknowledged or en route. Sends the phone's position every ~10 s; stops by itself when the
 // assignment is on scene or completed (the server answers 409), or when the user turns it off.
-import { post } from "../api.js";
+import { BACKGROUND, post } from "../api.js";
 import { el } from "../format.js";
 
 const SEND_EVERY_MS = 10000;
@@ -19,7 +19,7 @@ function say(text) { status.textContent = text; }
 
 // The assignment to share for: the agency's en-route one first, else an acknowledged one.
 async function currentAssignment() {
-  const response = await fetch("/api/v1/incidents/?status=active&limit=200", { headers: { Accept: "application/json" }, credentials: "same-origin" });
+  const response = await fetch("/api/v1/incidents/?status=active&limit=200", { headers: { Accept: "application/json", ...BACKGROUND }, credentials: "same-origin" });
   if (!response.ok) return null;
   const mine = (await response.json()).results.flatMap((i) => i.assignments).filter((a) => a.agency.id === config.agency_id && SHAREABLE.includes(a.status));
   mine.sort((a, b) => (b.status === "en_route") - (a.status === "en_route"));

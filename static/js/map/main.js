@@ -1,6 +1,6 @@
 // The supervisors' live map: active incidents and cameras on Leaflet, kept current by the live
 // stream (and by the API whenever the stream is down).
-import { get } from "../api.js";
+import { BACKGROUND, get, getInBackground } from "../api.js";
 import { leafletText } from "../format.js";
 import { connectLive } from "../live.js";
 import { cameraIcon, incidentIcon } from "./markers.js";
@@ -169,13 +169,13 @@ function render() {
 }
 
 // --- data --------------------------------------------------------------------------------------------
-const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang };
+const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang, ...BACKGROUND };
 
 // Everything from the API; returns the event id to resume the live stream from.
 export async function reload() {
   const [incidents, cameras] = await Promise.all([
     fetch("/api/v1/incidents/?status=active&limit=1000", { headers, credentials: "same-origin" }),
-    get(config.urls.cameras),
+    getInBackground(config.urls.cameras),
   ]);
   if (cameras.ok) replaceCameras(cameras.data.results);
   if (!incidents.ok) return 0;

@@ -31,7 +31,8 @@ export function cameraIcon(camera, { selected } = {}) {
   if (selected) classes.push("selected");
   const wedge = camera.bearing === null || camera.bearing === undefined
     ? ""
-    : `<span class="cam-wedge" style="transform: rotate(${Number(camera.bearing)}deg)"></span>`;
+    // A class per compass direction, not a style attribute: the pages' CSP allows no inline style.
+    : `<span class="cam-wedge bearing-${(Math.round(Number(camera.bearing) / 45) * 45) % 360}"></span>`;
   return L.divIcon({
     className: "",
     html: `<span class="${classes.join(" ")}" data-camera="${Number(camera.id)}" data-status="${escapeText(camera.status)}">${wedge}<span class="cam-body"></span></span>`,

@@ -206,7 +206,7 @@ export function renderDetail() {
       el("span", { class: `status s-${incident.status}` }, config.statuses[incident.status]),
       el("span", { class: "detail-ref" }, incident.reference),
       el("button", { type: "button", class: "close-detail", "aria-label": gettext("Close"), title: gettext("Close"), onclick: () => select(null) }, "×")),
-    el("div", { class: "detail-cat" }, el("span", { class: "cat-dot", style: `background:${incident.category.colour}` }), " ", categoryName(incident)),
+    el("div", { class: "detail-cat" }, el("span", { class: "cat-dot", style: { background: incident.category.colour } }), " ", categoryName(incident)),
     late ? el("p", { class: "late-banner" }, interpolate(gettext("Overdue: %s has not acknowledged in time."), [lateAssignments(incident, now).map((a) => a.agency.name).join(", ")])) : null,
     waiting ? el("p", { class: "late-banner waiting" }, interpolate(gettext("Not dispatched after %s."), [elapsed(incident.created_at)])) : null,
     el("dl", { class: "facts" },

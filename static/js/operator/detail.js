@@ -201,7 +201,7 @@ function render() {
       el("span", { class: `prio p${d.priority}` }, `P${d.priority}`),
       el("strong", { class: "detail-ref" }, d.reference),
       el("span", { class: `status s-${d.status}` }, config.statuses[d.status])),
-    el("div", { class: "detail-cat" }, el("span", { class: "cat-dot", style: `background:${d.category.colour}` }), ` ${categoryName}`,
+    el("div", { class: "detail-cat" }, el("span", { class: "cat-dot", style: { background: d.category.colour } }), ` ${categoryName}`,
       d.call_count > 1 ? el("span", { class: "calls" }, ` · ${d.call_count} ${gettext("calls")}`) : null),
     el("dl", { class: "facts" },
       el("dt", {}, gettext("Place")), el("dd", {}, d.kelurahan ? `${d.kelurahan.name}, ${d.kelurahan.kecamatan}` : "—", d.address ? ` · ${d.address}` : "", d.landmark ? ` (${d.landmark})` : ""),

@@ -27,7 +27,7 @@ const categoryCombo = new Combobox(document.getElementById("category-combo"), {
   items: config.categories,
   label: (c) => [el("kbd", {}, c.key || "·"), ` ${c.name}`],
   match: (c, text) => c.key === text || c.name.toLowerCase().includes(text) || c.code.includes(text),
-  onChoose: (c) => { priority.value = String(c.priority); lookForDuplicates(); },
+  onChoose: (c) => { priority.value = String(c.priority); lookForDuplicates(); saveDraft(); },
 });
 // Quick keys first: "k" alone means kebakaran, not every name containing k.
 const baseRefresh = categoryCombo.refresh.bind(categoryCombo);
@@ -42,7 +42,7 @@ const kelurahanCombo = new Combobox(document.getElementById("kelurahan-combo"), 
   items: config.kelurahan,
   label: (k) => [k.name, el("small", { class: "muted" }, ` · ${k.kecamatan} · ${k.code}`)],
   match: (k, text) => k.name.toLowerCase().includes(text) || k.code.startsWith(text) || k.kecamatan.toLowerCase().startsWith(text),
-  onChoose: () => lookForDuplicates(),
+  onChoose: () => { lookForDuplicates(); saveDraft(); },
 });
 
 function nearestKelurahan(lat, lon) {
@@ -78,6 +78,7 @@ export function setPoint(lat, lon) {
   coordsText.textContent = `${point.lat.toFixed(5)}, ${point.lon.toFixed(5)}` + (proposed ? ` → ${proposed.name} (${gettext("nearest kelurahan centre")})` : "");
   if (proposed && !kelurahanCombo.value) kelurahanCombo.set(proposed);
   lookForDuplicates();
+  saveDraft();
 }
 
 let historyTimer = null;
@@ -224,6 +225,7 @@ export async function takeRing(id) {
   document.dispatchEvent(new CustomEvent("intake:number-changed"));
   loadHistory();
   document.getElementById("caller_name").focus();
+  saveDraft();
   return true;
 }
 setInterval(() => { for (const [id, ring] of rings) if (Date.now() - new Date(ring.at).getTime() > 120000) rings.delete(id); renderRings(); }, 10000);
@@ -242,7 +244,59 @@ export function reset() {
   receivedAt = null;
   takenRingId = null;
   document.dispatchEvent(new CustomEvent("intake:number-changed"));
+  clearDraft();
   number.focus();
+}
+
+// --- the draft -------------------------------------------------------------------------------------
+// A call being logged survives the end of the session (dispatch112/idle.py; static/js/session.js
+// takes the console to the login page and the login brings it back here). sessionStorage: this
+// tab only, gone with the tab; written at every change, restored on load, cleared once the call is
+// logged or the form cleared. The idempotency key goes with it: a submit retried after the login
+// cannot log the call twice.
+const DRAFT_KEY = "d112-intake-draft";
+const DRAFT_FIELDS = ["caller_number", "caller_name", "address", "landmark", "description"];
+
+function saveDraft() {
+  const fields = Object.fromEntries(DRAFT_FIELDS.map((id) => [id, document.getElementById(id).value]));
+  const draft = {
+    fields,
+    priority: priority.value,
+    category: categoryCombo.value ? categoryCombo.value.id : null,
+    kelurahan: kelurahanCombo.value ? kelurahanCombo.value.id : null,
+    point,
+    receivedAt,
+    takenRingId,
+    idempotencyKey,
+  };
+  const empty = Object.values(fields).every((value) => !value.trim()) && !draft.category && !draft.kelurahan && !point;
+  try {
+    if (empty) sessionStorage.removeItem(DRAFT_KEY);
+    else sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+  } catch (error) { /* storage disabled or full: the form still works, without a draft */ }
+}
+
+function clearDraft() {
+  try { sessionStorage.removeItem(DRAFT_KEY); } catch (error) { /* storage disabled */ }
+}
+
+function restoreDraft() {
+  let draft = null;
+  try { draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null"); } catch (error) { draft = null; }
+  if (!draft || typeof draft !== "object" || typeof draft.fields !== "object" || draft.fields === null) return;
+  for (const id of DRAFT_FIELDS) if (typeof draft.fields[id] === "string") document.getElementById(id).value = draft.fields[id];
+  categoryCombo.set(config.categories.find((c) => c.id === draft.category) || null);
+  kelurahanCombo.set(config.kelurahan.find((k) => k.id === draft.kelurahan) || null);
+  if ([...priority.options].some((option) => option.value === draft.priority)) priority.value = draft.priority;
+  receivedAt = typeof draft.receivedAt === "string" ? draft.receivedAt : null;
+  takenRingId = Number.isInteger(draft.takenRingId) ? draft.takenRingId : null;
+  if (typeof draft.idempotencyKey === "string" && draft.idempotencyKey) idempotencyKey = draft.idempotencyKey;
+  if (draft.point && Number.isFinite(draft.point.lat) && Number.isFinite(draft.point.lon)) setPoint(draft.point.lat, draft.point.lon);
+  else lookForDuplicates();
+  if (number.value) { loadHistory(); document.dispatchEvent(new CustomEvent("intake:number-changed")); }
+  banner.textContent = gettext("The call you were logging is back: check it and submit.");
+  banner.className = "form-banner ok";
+  banner.hidden = false;
 }
 
 form.addEventListener("submit", (event) => { event.preventDefault(); submitIncident(); });
@@ -254,4 +308,7 @@ form.addEventListener("keydown", (event) => {
   }
 });
 form.querySelectorAll("[data-outcome]").forEach((button) => button.addEventListener("click", () => closeAs(button.dataset.outcome)));
+form.addEventListener("input", saveDraft);
+form.addEventListener("change", saveDraft);
 setupMap();
+restoreDraft();

@@ -1,5 +1,5 @@
 // The operator console: wiring and keyboard shortcuts.
-import { get } from "../api.js";
+import { BACKGROUND, get } from "../api.js";
 import { connectLive } from "../live.js";
 import { closeIncident, dispatchChecked, focusAgencies, focusNote, onTimelineEvent, resolve } from "./detail.js";
 import { onIntakeEvent } from "../intake/console.js";
@@ -12,7 +12,7 @@ const help = document.getElementById("help-overlay");
 const number = document.getElementById("caller_number");
 
 export async function loadQueue() {
-  const response = await fetch("/api/v1/incidents/?status=active&limit=1000", { headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang } });
+  const response = await fetch("/api/v1/incidents/?status=active&limit=1000", { headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang, ...BACKGROUND } });
   if (!response.ok) return 0;
   const data = await response.json();
   replaceAll(data.results);

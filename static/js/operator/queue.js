@@ -52,7 +52,7 @@ function row(incident) {
   },
   el("td", {}, el("span", { class: `prio p${incident.priority}` }, `P${incident.priority}`)),
   el("td", {},
-    el("div", { class: "cell-main" }, el("span", { class: "cat-dot", style: `background:${incident.category.colour}` }), " ", categoryName,
+    el("div", { class: "cell-main" }, el("span", { class: "cat-dot", style: { background: incident.category.colour } }), " ", categoryName,
       incident.call_count > 1 ? el("span", { class: "calls", title: gettext("calls") }, ` ×${incident.call_count}`) : null),
     el("div", { class: "cell-sub" }, incident.kelurahan ? `${incident.kelurahan.name} · ${incident.kelurahan.kecamatan}` : gettext("kelurahan unknown"))),
   el("td", {},

@@ -55,7 +55,7 @@
   async function poll() {
     let body = null;
     try {
-      const response = await fetch(root.dataset.url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } });
+      const response = await fetch(root.dataset.url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json", "X-Dispatch112-Background": "1" } });
       body = await response.json();
     } catch (error) {
       body = null;

@@ -22,7 +22,7 @@
     var a = badge();
     if (!a || !a.dataset.refresh) return;
     fetchedAt = Date.now();
-    fetch(a.dataset.refresh, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    fetch(a.dataset.refresh, { credentials: "same-origin", headers: { Accept: "text/html", "X-Dispatch112-Background": "1" } })
       .then(function (response) {
         // A logged-out session is redirected to the login page: keep the header as it is.
         if (!response.ok || response.redirected) throw new Error(String(response.status));
