@@ -93,6 +93,34 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
 
+# --- a parallel run (pytest-xdist, `make test`) ----------------------------------------------------
+#
+# Each worker has its own test database (pytest-django: test_<name>_gw0, _gw1, ...) and its own Redis
+# database (dispatch112/settings.py), and the servers the tests start pick free ports. What is left
+# is cost and order: with `--dist loadgroup` the tests below stay together on one worker.
+
+# Module-scoped fixtures that start a process: a module using one runs on one worker, which starts
+# it once (split over two workers, both would start it).
+_PROCESS_FIXTURES = {"browser", "server", "private_redis"}
+FAULTS_DIR = Path(__file__).resolve().parent / "faults"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        path = Path(str(item.fspath))
+        if FAULTS_DIR in path.parents:
+            # One committed world for the whole folder (tests/faults/conftest.py), and one fault
+            # (killed daphne, stopped Redis, terminated connection) at a time.
+            group = "faults"
+        elif _PROCESS_FIXTURES & set(item.fixturenames):
+            group = item.nodeid.split("::", 1)[0]
+        else:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 # --- the browser: one definition for every folder's browser tests --------------------------------
 
 CHROMIUM = "/usr/bin/chromium"

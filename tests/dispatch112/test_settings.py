@@ -21,6 +21,7 @@ SETTINGS_VARIABLES = {
     "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD", "LOGIN_FAILURE_LIMIT", "LOGIN_COOLOFF_MINUTES",
     "SESSION_COOKIE_AGE", "EMBEDDED_SCHEDULER", "CELERY_TASK_ALWAYS_EAGER", "DB_CONN_MAX_AGE",
     "STATIC_ROOT", "LOG_LEVEL", "MAP_TILE_URL", "MAP_TILE_ATTRIBUTION",
+    "PYTEST_XDIST_WORKER",  # a parallel run's worker moves REDIS_URL to its own database
 }
 
 PRINT_SETTINGS = """
@@ -194,3 +195,13 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNINGS" not in result.stderr + result.stdout
+
+
+def test_a_parallel_test_worker_gets_redis_to_itself(tmp_path):
+    """pytest-xdist worker gwN: the cache, the channel layer and the broker on REDIS_URL's database + N."""
+    s = load_settings(tmp_path, REDIS_URL=REDIS_URL, SECRET_KEY=random_secret_key(), PYTEST_XDIST_WORKER="gw1")
+
+    worker_url = "redis://cache.internal:6379/3"
+    assert [host["address"] for host in s["channel_hosts"]] == [worker_url]
+    assert s["broker"] == worker_url
+    assert s["cache_location"] == worker_url
