@@ -105,6 +105,23 @@ _PROCESS_FIXTURES = {"browser", "server", "private_redis"}
 FAULTS_DIR = Path(__file__).resolve().parent / "faults"
 
 
+def _django_order(item):
+    """pytest-django's order of a test (its pytest_collection_modifyitems): 0 database tests, 1
+    transactional ones (which empty the database afterwards), 2 the others."""
+    from django.test import TestCase, TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    if cls and issubclass(cls, TransactionTestCase):
+        return 0 if issubclass(cls, TestCase) else 1
+    fixtures = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    if transactional or {"transactional_db", "live_server"} & fixtures:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist turns the groups into node ids
 def pytest_collection_modifyitems(config, items):
     if not config.pluginmanager.hasplugin("xdist"):
         return
@@ -113,12 +130,15 @@ def pytest_collection_modifyitems(config, items):
         if FAULTS_DIR in path.parents:
             # One committed world for the whole folder (tests/faults/conftest.py), and one fault
             # (killed daphne, stopped Redis, terminated connection) at a time.
-            group = "faults"
+            group = "tests/faults"
         elif _PROCESS_FIXTURES & set(item.fixturenames):
             group = item.nodeid.split("::", 1)[0]
         else:
             continue
-        item.add_marker(pytest.mark.xdist_group(group))
+        # A group never spans two of pytest-django's sections: each worker must still run the
+        # database tests before the transactional ones, whose flush removes what the migrations
+        # created, and those before the rest (`--no-loadscope-reorder` keeps the collection order).
+        item.add_marker(pytest.mark.xdist_group(f"{group}:{_django_order(item)}"))
 
 
 # --- the browser: one definition for every folder's browser tests --------------------------------
