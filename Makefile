@@ -27,9 +27,14 @@ run: install
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 # Tests need a SECRET_KEY when DATABASE_URL/REDIS_URL select the production profile.
+# The suite runs on pytest-xdist workers: one per core, at most 2 (TEST_WORKERS=0: in one process).
+# Each worker has its own test database and, on Redis, the database after REDIS_URL's per worker
+# (REDIS_URL …/14 uses 14 and 15). Tests sharing a started process stay on one worker (loadgroup),
+# and each worker keeps pytest-django's order: db tests, transactional ones, the rest (no reorder).
+TEST_WORKERS ?= auto
 test: export SECRET_KEY ?= test-only-secret-key-not-for-production-0123456789
 test: install-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 2 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages -l id -l en --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete

@@ -86,3 +86,32 @@ class Env:
                 f"{name} must start with one of {', '.join(s + '://' for s in schemes)}; got {scheme or value!r}."
             )
         return value
+
+
+def redis_url_for_test_worker(url, worker):
+    """The Redis URL of one pytest-xdist worker: worker gwN uses the database N after REDIS_URL's.
+
+    Everything the project keeps on Redis — the cache (whose clear() is a FLUSHDB), the channel
+    layer's groups, the Celery broker — lives in the database REDIS_URL names, so one database per
+    worker keeps two workers of a parallel test run apart, including the daphne and Celery
+    subprocesses the tests start (they inherit PYTEST_XDIST_WORKER with the environment). Outside
+    a pytest-xdist worker (production, a serial test run), the URL is returned unchanged.
+    """
+    import re
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    match = re.fullmatch(r"gw(\d+)", worker or "")
+    if not url or not match or match.group(1) == "0":
+        return url
+    offset = int(match.group(1))
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    in_query = [v for k, v in query if k == "db"]
+    if in_query or parts.scheme == "unix":
+        # redis-py reads ?db= first; a unix socket URL has no other place for it.
+        db = int(in_query[-1]) if in_query else 0
+        query = [(k, v) for k, v in query if k != "db"] + [("db", str(db + offset))]
+        return url.split("?", 1)[0] + "?" + urlencode(query)
+    path = parts.path.strip("/")
+    db = int(path) if path else 0
+    return urlunsplit(parts._replace(path=f"/{db + offset}"))

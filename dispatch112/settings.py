@@ -15,7 +15,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from dispatch112.env import Env
+from dispatch112.env import Env, redis_url_for_test_worker
 
 env = Env()
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,6 +23,8 @@ VAR_DIR = Path(env.str("DISPATCH112_VAR_DIR", str(BASE_DIR / "var")))
 
 DATABASE_URL = env.url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
 REDIS_URL = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+# A parallel test run (pytest-xdist): each worker its own Redis database (dispatch112/env.py).
+REDIS_URL = redis_url_for_test_worker(REDIS_URL, os.environ.get("PYTEST_XDIST_WORKER"))
 EMBEDDED = DATABASE_URL is None and REDIS_URL is None
 
 DEBUG = env.bool("DEBUG", default=False)

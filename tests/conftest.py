@@ -93,6 +93,54 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
 
+# --- a parallel run (pytest-xdist, `make test`) ----------------------------------------------------
+#
+# Each worker has its own test database (pytest-django: test_<name>_gw0, _gw1, ...) and its own Redis
+# database (dispatch112/settings.py), and the servers the tests start pick free ports. What is left
+# is cost and order: with `--dist loadgroup` the tests below stay together on one worker.
+
+# Module-scoped fixtures that start a process: a module using one runs on one worker, which starts
+# it once (split over two workers, both would start it).
+_PROCESS_FIXTURES = {"browser", "server", "private_redis"}
+FAULTS_DIR = Path(__file__).resolve().parent / "faults"
+
+
+def _django_order(item):
+    """pytest-django's order of a test (its pytest_collection_modifyitems): 0 database tests, 1
+    transactional ones (which empty the database afterwards), 2 the others."""
+    from django.test import TestCase, TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    if cls and issubclass(cls, TransactionTestCase):
+        return 0 if issubclass(cls, TestCase) else 1
+    fixtures = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    if transactional or {"transactional_db", "live_server"} & fixtures:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist turns the groups into node ids
+def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        path = Path(str(item.fspath))
+        if FAULTS_DIR in path.parents:
+            # One committed world for the whole folder (tests/faults/conftest.py), and one fault
+            # (killed daphne, stopped Redis, terminated connection) at a time.
+            group = "tests/faults"
+        elif _PROCESS_FIXTURES & set(item.fixturenames):
+            group = item.nodeid.split("::", 1)[0]
+        else:
+            continue
+        # A group never spans two of pytest-django's sections: each worker must still run the
+        # database tests before the transactional ones, whose flush removes what the migrations
+        # created, and those before the rest (`--no-loadscope-reorder` keeps the collection order).
+        item.add_marker(pytest.mark.xdist_group(f"{group}:{_django_order(item)}"))
+
+
 # --- the browser: one definition for every folder's browser tests --------------------------------
 
 CHROMIUM = "/usr/bin/chromium"

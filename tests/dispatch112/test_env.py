@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from dispatch112.env import Env
+from dispatch112.env import Env, redis_url_for_test_worker
 
 
 @pytest.mark.parametrize("text", ["1", "true", "TRUE", "yes", "on", " True "])
@@ -108,3 +108,22 @@ def test_unreadable_name_file_is_an_error_naming_it(tmp_path):
 def test_reads_the_process_environment_by_default(monkeypatch):
     monkeypatch.setenv("DISPATCH112_TEST_FLAG", "on")
     assert Env().bool("DISPATCH112_TEST_FLAG") is True
+
+
+@pytest.mark.parametrize(
+    ("url", "worker", "expected"),
+    [
+        ("redis://127.0.0.1:6379/9", "gw0", "redis://127.0.0.1:6379/9"),
+        ("redis://127.0.0.1:6379/9", "gw1", "redis://127.0.0.1:6379/10"),
+        ("redis://127.0.0.1:6379", "gw2", "redis://127.0.0.1:6379/2"),
+        ("rediss://:secret@cache:6380/3?ssl_cert_reqs=none", "gw1", "rediss://:secret@cache:6380/4?ssl_cert_reqs=none"),
+        ("redis://cache/4?db=7", "gw1", "redis://cache/4?db=8"),
+        ("unix:///run/redis.sock?db=2", "gw1", "unix:///run/redis.sock?db=3"),
+        ("unix:///run/redis.sock", "gw1", "unix:///run/redis.sock?db=1"),
+        ("redis://127.0.0.1:6379/9", None, "redis://127.0.0.1:6379/9"),
+        ("redis://127.0.0.1:6379/9", "master", "redis://127.0.0.1:6379/9"),
+        (None, "gw1", None),
+    ],
+)
+def test_each_parallel_test_worker_has_a_redis_database_of_its_own(url, worker, expected):
+    assert redis_url_for_test_worker(url, worker) == expected

@@ -22,6 +22,7 @@ SETTINGS_VARIABLES = {
     "SESSION_COOKIE_AGE", "EMBEDDED_SCHEDULER", "CELERY_TASK_ALWAYS_EAGER", "DB_CONN_MAX_AGE",
     "STATIC_ROOT", "LOG_LEVEL", "MAP_TILE_URL", "MAP_TILE_ATTRIBUTION",
     "CSP_IMG_HOSTS", "CSP_CONNECT_HOSTS", "SESSION_IDLE_TIMEOUT_MINUTES", "SESSION_IDLE_WARNING_SECONDS",
+    "PYTEST_XDIST_WORKER",  # a parallel run's worker moves REDIS_URL to its own database
 }
 
 PRINT_SETTINGS = """
@@ -195,3 +196,13 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNINGS" not in result.stderr + result.stdout
+
+
+def test_a_parallel_test_worker_gets_redis_to_itself(tmp_path):
+    """pytest-xdist worker gwN: the cache, the channel layer and the broker on REDIS_URL's database + N."""
+    s = load_settings(tmp_path, REDIS_URL=REDIS_URL, SECRET_KEY=random_secret_key(), PYTEST_XDIST_WORKER="gw1")
+
+    worker_url = "redis://cache.internal:6379/3"
+    assert [host["address"] for host in s["channel_hosts"]] == [worker_url]
+    assert s["broker"] == worker_url
+    assert s["cache_location"] == worker_url
