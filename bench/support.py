@@ -87,5 +87,6 @@ def serving(env, var_dir, *, name="server"):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-        if os.environ.get("BENCH_SERVER_LOG") and name == "server":  # to read after the temporary folder is gone
-            shutil.copy(log_path, os.environ["BENCH_SERVER_LOG"])
+        if os.environ.get("BENCH_SERVER_LOG"):  # to read after the temporary folder is gone
+            kept = os.environ["BENCH_SERVER_LOG"]
+            shutil.copy(log_path, kept if name == "server" else f"{kept}.{name}")
