@@ -341,6 +341,7 @@ class Console:
                 "reloads": self.reloads,
                 "closes": list(self.closes),
                 "connected": self.socket is not None,
+                "hellos": len(self.hellos),  # the server says hello only once the console is live
                 "connections": self.connections,
             }
 
