@@ -5,6 +5,7 @@ table; consoles connecting and going away across event loops on the Redis layer 
 
 import asyncio
 import json
+import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -225,3 +226,37 @@ def test_a_burst_goes_out_in_batch_frames_in_order_and_a_lone_event_on_its_own_f
         await staff.disconnect()
 
     run(scenario)
+
+
+@pytest.mark.parametrize("layer_kind", ["configured", "redis"])
+def test_the_events_of_one_transaction_go_to_the_layer_as_one_message_per_group(layer_kind, request):
+    # The commit hooks of one transaction submit its events one after another; the publisher sends
+    # what it has gathered as one layer message per group, in the order written, and the hub's
+    # consoles then get them in one frame.
+    from dispatch112 import publisher
+
+    layer = request.getfixturevalue("redis_layer") if layer_kind == "redis" else get_channel_layer()
+
+    def event(n):
+        return {"type": "event.push", "id": n, "kind": "probe", "text": f'{{"type":"event","id":{n}}}'}
+
+    async def scenario():
+        # Plain names, as the hub's: a "!" channel would use channels_redis's per-process receive state.
+        console, agency = f"probe.console.{uuid.uuid4().hex}", f"probe.agency.{uuid.uuid4().hex}"
+        await layer.group_add("console", console)
+        await layer.group_add("agency-7", agency)
+        try:
+            # Submitted on the running loop: both are queued before the publisher's task runs.
+            publisher.submit(["console", "agency-7"], event(1))
+            publisher.submit(["console"], event(2))
+            to_console = await asyncio.wait_for(layer.receive(console), 5)
+            to_agency = await asyncio.wait_for(layer.receive(agency), 5)
+        finally:
+            await layer.group_discard("console", console)
+            await layer.group_discard("agency-7", agency)
+        assert to_console["type"] == fanout.BATCH and to_console["group"] == "console"
+        assert [m["id"] for m in to_console["messages"]] == [1, 2]
+        assert to_agency["type"] == "event.push" and to_agency["id"] == 1 and to_agency["group"] == "agency-7"
+        assert fanout.batch_text(to_console["messages"]) == '{"type":"events","events":[{"type":"event","id":1},{"type":"event","id":2}]}'
+
+    asyncio.run(scenario())
