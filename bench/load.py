@@ -18,6 +18,7 @@ bench/support.py. The last line is one JSON object.
 """
 
 import argparse
+import contextlib
 from datetime import datetime
 import json
 import os
@@ -37,9 +38,9 @@ from support import machine, running_server, server_env, serving  # noqa: E402
 WRITERS_PER_SERVER = 8
 
 
-def drive(bases, writers, category, rate, seconds):
-    """Log rate·seconds calls, the n-th through server n mod 2; returns sent/answered times by
-    incident and the failures."""
+def drive(writers, category, rate, seconds):
+    """Log rate·seconds calls, the n-th through writer n (the writers alternate between the
+    servers); returns sent/answered times by incident and the failures."""
     sent, answered, failures, lock = {}, {}, [], threading.Lock()
 
     def intake(n):
@@ -58,7 +59,7 @@ def drive(bases, writers, category, rate, seconds):
 
     total = int(rate * seconds)
     t0 = time.monotonic()
-    with ThreadPoolExecutor(WRITERS_PER_SERVER * len(bases)) as pool:
+    with ThreadPoolExecutor(len(writers)) as pool:
         for n in range(total):
             delay = t0 + n / rate - time.monotonic()
             if delay > 0:
@@ -95,6 +96,11 @@ def main():
     parser.add_argument("--rate", type=float, default=20.0, help="calls logged per second (each writes two events)")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--deadline", type=int, default=900, help="give up after this many seconds")
+    parser.add_argument(
+        "--api-processes", type=int, default=0,
+        help="web processes of their own for the API calls, as a proxy routing /ws/ to the two console processes "
+        "and everything else to these would (0: the calls go to the console processes)",
+    )
     args = parser.parse_args()
     if not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")):
         # `make bench` on the embedded default: two processes cannot share SQLite and an in-memory layer.
@@ -110,10 +116,11 @@ def main():
         static = {"STATIC_ROOT": str(Path(workdir) / "static")}
         collect = "from django.core.management import call_command; call_command('collectstatic', interactive=False, verbosity=0)"
         # The second web process: on the database and Redis the first one migrated and seeded.
-        with running_server(env_extra=static, prepare=collect) as base_a, serving(server_env(workdir, static), workdir, name="server-b") as base_b:
-            bases = [base_a, base_b]
+        with contextlib.ExitStack() as stack:
+            bases = [stack.enter_context(running_server(env_extra=static, prepare=collect)), stack.enter_context(serving(server_env(workdir, static), workdir, name="server-b"))]
+            api_bases = [stack.enter_context(serving(server_env(workdir, static), workdir, name=f"api-{n + 1}")) for n in range(args.api_processes)] or bases
             watchers = {base: [Session(base, u) for u in CONSOLE_USERS] for base in bases}
-            writers = [Session(base, "operator") for base in bases for _ in range(WRITERS_PER_SERVER)]
+            writers = [Session(base, "operator") for base in api_bases for _ in range(WRITERS_PER_SERVER * len(bases) // len(api_bases))]
             category = next(c["id"] for c in writers[0].call("GET", "/api/v1/categories/") if c["code"] == "kebakaran")
             load_before = os.getloadavg()[0]
             started = time.monotonic()
@@ -125,9 +132,9 @@ def main():
                     clients.append(Clients(url=base.replace("http://", "ws://") + "/ws/events/", consoles=share, headers=headers, workdir=workdir))
                 connect_s = time.monotonic() - started
                 time.sleep(1)
-                pids = [server_pid(base) for base in bases]
+                pids = [server_pid(base) for base in dict.fromkeys(bases + api_bases)]
                 cpu_before = [cpu_seconds(pid) for pid in pids]
-                sent, answered, failures, achieved = drive(bases, writers, category, args.rate, args.seconds)
+                sent, answered, failures, achieved = drive(writers, category, args.rate, args.seconds)
                 for c in clients:
                     c.settle(c.connected * (1 + 2 * len(sent)), quiet=5.0, limit=60.0)
                 cpu = [round(cpu_seconds(pid) - before, 1) for pid, before in zip(pids, cpu_before)]
@@ -148,7 +155,7 @@ def main():
         "machine": machine(),
         "database": "postgresql",
         "channel_layer": "channels_redis",
-        "parameters": {"consoles": args.consoles, "rate_per_s": args.rate, "seconds": args.seconds, "daphne_processes": 2},
+        "parameters": {"consoles": args.consoles, "rate_per_s": args.rate, "seconds": args.seconds, "daphne_processes": 2, "api_processes": args.api_processes},
         "intake_p50_ms": intake["p50"],
         "intake_p99_ms": intake["p99"],
         "push_p50_ms": push_summary["p50"],

@@ -45,7 +45,9 @@ def agency_audience(agency_id):
     return agency_group(agency_id)
 
 
-def record(*, kind, audience, incident=None, actor=None, payload=None, at=None):
+def record(*, kind, audience, incident=None, actor=None, payload=None, at=None, agency_ids=None):
+    """Write one event and publish it after the commit. `agency_ids`: the agencies assigned to the
+    incident when the caller knows them already (a new incident has none), else they are read."""
     event = Event.objects.create(
         kind=kind,
         audience=audience,
@@ -55,20 +57,21 @@ def record(*, kind, audience, incident=None, actor=None, payload=None, at=None):
         created_at=at or clock.now(),
     )
     if not _muted.get():
-        groups = groups_for(event)
+        groups = groups_for(event, agency_ids)
         transaction.on_commit(lambda: publish(event, groups))
     return event
 
 
-def groups_for(event):
+def groups_for(event, agency_ids=None):
     """The channel-layer groups an event goes to, decided when it is written."""
     groups = [CONSOLE_GROUP]
     if event.audience.startswith("agency-"):
         groups.append(event.audience)
     elif event.audience == AUDIENCE_INCIDENT and event.incident_id:
-        from incidents.models import Assignment  # incidents depends on the core, not the reverse
+        if agency_ids is None:
+            from incidents.models import Assignment  # incidents depends on the core, not the reverse
 
-        agency_ids = Assignment.objects.filter(incident_id=event.incident_id).values_list("agency_id", flat=True)
+            agency_ids = Assignment.objects.filter(incident_id=event.incident_id).values_list("agency_id", flat=True)
         groups.extend(agency_group(a) for a in sorted(set(agency_ids)))
     return groups
 

@@ -45,6 +45,10 @@ STOP = "fanout.stop"
 LINGER_SECONDS = 0.005
 # While the hub is busy, it sends at most this often: what arrives meanwhile is one batch.
 BATCH_INTERVAL_SECONDS = 0.1
+# ...and after a send that took longer than that, it waits as long again: the fan-out takes at most
+# half of the process, and the API requests and console handshakes of the same process the rest
+# (under load, sending sooner would only make smaller batches, more frames, and slower intake).
+BUSY_SHARE_WAIT = 1.0
 # channels_redis forgets a group member after `group_expiry` (a day by default): a quiet agency
 # group would silently stop pushing. The hub adds its groups again well before that.
 REFRESH_FRACTION = 0.25
@@ -185,7 +189,8 @@ class Hub:
                 started = loop.time()
                 await self._deliver(batch)
                 if self._pending:  # busy: let the next batch gather
-                    await asyncio.sleep(max(0.0, BATCH_INTERVAL_SECONDS - (loop.time() - started)))
+                    took = loop.time() - started
+                    await asyncio.sleep(max(BATCH_INTERVAL_SECONDS - took, took * BUSY_SHARE_WAIT))
             if self.closed and not self._pending:
                 return
 

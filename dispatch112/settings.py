@@ -107,11 +107,24 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------------
 if DATABASE_URL and not DATABASE_URL.startswith("sqlite"):
+    # daphne runs each request's view in a thread of its own, and Django keeps one connection per
+    # thread: a persistent connection (CONN_MAX_AGE) is left behind with its thread, and under load
+    # the server runs out of connections ("too many clients"). A pool per process bounds them
+    # instead; a request waits DB_POOL_TIMEOUT seconds for a free connection.
+    DB_POOL = env.bool("DB_POOL", True)
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env.int("DB_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
+            DATABASE_URL, conn_max_age=0 if DB_POOL else env.int("DB_CONN_MAX_AGE", 0, minimum=0), conn_health_checks=True
         )
     }
+    if DB_POOL:
+        _pool_max = env.int("DB_POOL_MAX_SIZE", 20, minimum=1)
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            # Health checks make the pool test a connection before lending it (a dropped one is replaced).
+            "min_size": min(env.int("DB_POOL_MIN_SIZE", 2, minimum=0), _pool_max),
+            "max_size": _pool_max,
+            "timeout": env.int("DB_POOL_TIMEOUT", 10, minimum=1),
+        }
 else:
     if DATABASE_URL:
         sqlite_path = dj_database_url.parse(DATABASE_URL)["NAME"]

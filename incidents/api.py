@@ -394,7 +394,9 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             **data,
         )
         body = CallSerializer(call).data
-        if call.incident_id:
+        if new_incident:  # the incident as written: only its assignments (none yet) are read back
+            body["incident_detail"] = IncidentSerializer(call.incident).data
+        elif call.incident_id:
             body["incident_detail"] = IncidentSerializer(Incident.objects.with_related().get(pk=call.incident_id)).data
         return Response(body, status=status.HTTP_201_CREATED)
 

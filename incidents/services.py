@@ -1,13 +1,14 @@
 """Writes: one function per transition. Each is one transaction that locks the incident, checks
 the transition, writes the timestamps, writes the timeline Event and publishes it on commit."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,9 +101,9 @@ def _save(incident, *fields):
     report_facts.refresh([incident])
 
 
-def _event(kind, *, incident, by, audience=events.AUDIENCE_INCIDENT, at=None, **extra):
+def _event(kind, *, incident, by, audience=events.AUDIENCE_INCIDENT, at=None, agency_ids=None, **extra):
     payload = {"incident": incident_snapshot(incident), "actor_name": str(by) if by else None, **extra}
-    return events.record(kind=kind, audience=audience, incident=incident, actor=by, payload=payload, at=at)
+    return events.record(kind=kind, audience=audience, incident=incident, actor=by, payload=payload, at=at, agency_ids=agency_ids)
 
 
 def _derive_status(incident):
@@ -148,20 +149,40 @@ def _validate_location(*, latitude, longitude, kelurahan):
         raise ValidationError({"kelurahan": _("%(name)s is not in %(region)s.") % {"name": kelurahan.name, "region": region.name}})
 
 
+# An incident is inserted under a unique placeholder and numbered just before its transaction
+# commits (_number_incident): the day's counter is one row that every intake locks until it
+# commits, so the fewer statements come after it, the more calls per second the centre can log
+# (bench/load.py). The placeholder is never committed.
+PENDING_REFERENCE = "pending-"
+
+
+def _number_incident(incident, at):
+    incident.reference = _next_reference(at)
+    Incident.objects.filter(pk=incident.pk).update(reference=incident.reference)
+
+
 def _next_reference(at):
     local_day = timezone.localtime(at).strftime("%Y%m%d")
     prefix = f"112-{current_region().short}-{local_day}"
-    sequence = DailySequence.objects.select_for_update().filter(prefix=prefix).first()
-    if sequence is None:
+    value = _bump(prefix)
+    if value is None:
         try:
             with transaction.atomic():
-                sequence = DailySequence.objects.create(prefix=prefix, value=0)
+                DailySequence.objects.create(prefix=prefix, value=1)
+                value = 1
         except IntegrityError:
             # Another intake created today's counter first; wait for its lock and go on from it.
-            sequence = DailySequence.objects.select_for_update().get(prefix=prefix)
-    sequence.value += 1
-    sequence.save(update_fields=["value"])
-    return f"{prefix}-{sequence.value:04d}"
+            value = _bump(prefix)
+    return f"{prefix}-{value:04d}"
+
+
+def _bump(prefix):
+    """The day's counter plus one, in one statement (it holds the row's lock until commit); None
+    when the day has no counter yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {DailySequence._meta.db_table} SET value = value + 1 WHERE prefix = %s RETURNING value", [prefix])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 # --- calls ----------------------------------------------------------------------------------------
@@ -198,6 +219,8 @@ def call_log(
     received_at = received_at or now
     if received_at > now + timedelta(minutes=5):
         raise ValidationError({"received_at": _("Cannot be in the future.")})
+    if link_to and outcome == CallOutcome.EMERGENCY:
+        outcome = CallOutcome.DUPLICATE  # a further call about an incident already open
     call = Call.objects.create(
         caller_number=normalise_phone(caller_number),
         caller_name=clean_text(caller_name, field="caller_name", max_length=120),
@@ -211,14 +234,11 @@ def call_log(
         notes=clean_text(notes, field="notes", max_length=MAX_TEXT),
         **shift_stamp(received_at),
     )
+    report_facts.count_call(call)
     if new_incident:
         incident_create(by=by, call=call, data=new_incident, at=now)
     elif link_to:
-        if outcome == CallOutcome.EMERGENCY:
-            call.outcome = CallOutcome.DUPLICATE
-            call.save(update_fields=["outcome"])
         call_link(call=call, incident=link_to, by=by)
-    report_facts.count_call(call)
     events.record(
         kind="call.logged",
         audience=events.AUDIENCE_CONSOLE,
@@ -242,7 +262,7 @@ def call_snapshot(call):
     }
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside call_log: its failure fails the call's transaction too
 def incident_create(*, by, call, data, at=None):
     now = at or clock.now()
     category = data.category
@@ -256,7 +276,7 @@ def incident_create(*, by, call, data, at=None):
     if kelurahan is None and data.latitude is not None:
         kelurahan = kelurahan_for_point(data.latitude, data.longitude)
     incident = Incident.objects.create(
-        reference=_next_reference(now),
+        reference=f"{PENDING_REFERENCE}{uuid.uuid4().hex}",
         category=category,
         priority=priority,
         kelurahan=kelurahan,
@@ -272,8 +292,13 @@ def incident_create(*, by, call, data, at=None):
     )
     call.incident = incident
     call.save(update_fields=["incident"])
-    report_facts.refresh([incident])
-    _event("incident.created", incident=incident, by=by, at=now, call={"id": call.pk, "caller_masked": mask_phone(call.caller_number)})
+    report_facts.refresh([incident], new=True)
+    _number_incident(incident, now)
+    # A new incident has no assignments: its snapshot and its event's audience need no query for
+    # them. Only for this event: the caller may dispatch the incident and read its assignments.
+    incident._prefetched_objects_cache = {"assignments": Assignment.objects.none()}
+    _event("incident.created", incident=incident, by=by, at=now, agency_ids=(), call={"id": call.pk, "caller_masked": mask_phone(call.caller_number)})
+    del incident._prefetched_objects_cache
     return incident
 
 

@@ -14,10 +14,9 @@ millisecond), as the SQLite fallback of reports/measures.py always did.
 from collections import Counter
 
 from django.db import connection, transaction
-from django.db.models import F
 
 from incidents.models import Assignment, Call, CallOutcome, Incident, IncidentStatus
-from reports.models import CallHour, HandlingFact, ResponseFact
+from reports.models import CALL_HOUR_SHARDS, CallHour, HandlingFact, ResponseFact
 
 BATCH = 5000
 
@@ -49,14 +48,17 @@ def _ids(incidents):
     return sorted({getattr(x, "pk", x) for x in incidents if x is not None})
 
 
-def refresh(incidents):
-    """Rewrite the facts of these incidents (instances or ids) from their rows."""
+def refresh(incidents, *, new=False):
+    """Rewrite the facts of these incidents (instances or ids) from their rows. `new`: incidents
+    created in this transaction, which have no facts yet to remove."""
     ids = _ids(incidents)
     if not ids:
         return
-    with transaction.atomic():
-        ResponseFact.objects.filter(incident_id__in=ids).delete()
-        HandlingFact.objects.filter(incident_id__in=ids).delete()
+    # No savepoint: a failure here fails the service's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
+        if not new:
+            ResponseFact.objects.filter(incident_id__in=ids).delete()
+            HandlingFact.objects.filter(incident_id__in=ids).delete()
         if connection.vendor == "postgresql":
             _insert_sql(where="AND i.id = ANY(%s)", params=[ids])
         else:
@@ -66,11 +68,14 @@ def refresh(incidents):
 def count_call(call):
     """One more call of its outcome in the hour it was received."""
     hour = call.received_at.replace(minute=0, second=0, microsecond=0)
-    # get_or_create copes with two operators logging the first call of an hour at once; the
-    # increment is one UPDATE, so concurrent calls never lose a count.
-    row, created = CallHour.objects.get_or_create(hour=hour, outcome=call.outcome, defaults={"calls": 1})
-    if not created:
-        CallHour.objects.filter(pk=row.pk).update(calls=F("calls") + 1)
+    # One statement on PostgreSQL and SQLite alike: two operators logging the first call of an
+    # hour at once both count, and concurrent increments never lose one.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {CallHour._meta.db_table} (hour, outcome, shard, calls) VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT (hour, outcome, shard) DO UPDATE SET calls = {CallHour._meta.db_table}.calls + 1",
+            [connection.ops.adapt_datetimefield_value(hour), call.outcome, call.pk % CALL_HOUR_SHARDS],
+        )
 
 
 def call_hours():
@@ -78,6 +83,14 @@ def call_hours():
     counts = Counter()
     for received_at, outcome in Call.objects.values_list("received_at", "outcome").iterator(chunk_size=BATCH):
         counts[(received_at.replace(minute=0, second=0, microsecond=0), outcome)] += 1
+    return counts
+
+
+def stored_call_hours():
+    """The CallHour counts, summed over the shards: {(hour, outcome): calls}."""
+    counts = Counter()
+    for hour, outcome, calls in CallHour.objects.values_list("hour", "outcome", "calls"):
+        counts[(hour, outcome)] += calls
     return counts
 
 
@@ -89,7 +102,7 @@ def rebuild():
                 cursor.execute("TRUNCATE reports_responsefact, reports_handlingfact, reports_callhour")
                 # Django's connection keeps the session in UTC: date_trunc cuts UTC hours.
                 cursor.execute(
-                    "INSERT INTO reports_callhour (hour, outcome, calls) SELECT date_trunc('hour', received_at), outcome, count(*) FROM incidents_call GROUP BY 1, 2"
+                    "INSERT INTO reports_callhour (hour, outcome, shard, calls) SELECT date_trunc('hour', received_at), outcome, 0, count(*) FROM incidents_call GROUP BY 1, 2"
                 )
             _insert_sql(where="", params=[])
             with connection.cursor() as cursor:
@@ -185,7 +198,7 @@ def differences(incidents=None, *, limit=20):
                     return found
     if everything:
         expected = call_hours()
-        stored = {(row.hour, row.outcome): row.calls for row in CallHour.objects.all()}
+        stored = stored_call_hours()
         for key in sorted(expected.keys() | stored.keys()):
             if expected.get(key, 0) != stored.get(key, 0):
                 found.append(("CallHour", key, stored.get(key), expected.get(key)))

@@ -1,20 +1,12 @@
-"""The report facts and hourly call counts (reports/models.py), filled from the rows already stored.
+"""The report facts and hourly call counts (reports/models.py).
 
-The backfill calls reports.facts.rebuild, the code of today, not a frozen copy: it writes the
-tables this migration makes and reads the incident tables as they are at this point. Should a later
-migration change those tables so that it no longer runs, `manage.py report_facts --rebuild`
-does the same after migrating.
+They are filled from the rows already stored by 0003, which runs reports.facts.rebuild once the
+tables have their present shape (rebuild is the code of today, not a frozen copy).
 """
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-
-
-def backfill(apps, schema_editor):
-    from reports import facts
-
-    facts.rebuild()
 
 
 class Migration(migrations.Migration):
@@ -76,5 +68,4 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['created_at'], include=('agency', 'category', 'kecamatan', 'priority', 'ack_s', 'en_route_s', 'on_scene_s', 'resolved_s'), name='response_fact_period_idx')],
             },
         ),
-        migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

@@ -20,6 +20,7 @@ SETTINGS_VARIABLES = {
     "REGION_CODE", "REGION_SHORT", "BEHIND_TLS_PROXY", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE",
     "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD", "LOGIN_FAILURE_LIMIT", "LOGIN_COOLOFF_MINUTES",
     "SESSION_COOKIE_AGE", "EMBEDDED_SCHEDULER", "CELERY_TASK_ALWAYS_EAGER", "DB_CONN_MAX_AGE",
+    "DB_POOL", "DB_POOL_MIN_SIZE", "DB_POOL_MAX_SIZE", "DB_POOL_TIMEOUT",
     "STATIC_ROOT", "LOG_LEVEL", "MAP_TILE_URL", "MAP_TILE_ATTRIBUTION",
     "CSP_IMG_HOSTS", "CSP_CONNECT_HOSTS", "SESSION_IDLE_TIMEOUT_MINUTES", "SESSION_IDLE_WARNING_SECONDS",
     "PYTEST_XDIST_WORKER",  # a parallel run's worker moves REDIS_URL to its own database
@@ -30,6 +31,8 @@ import json
 from django.conf import settings as s
 print(json.dumps({
     "engine": s.DATABASES["default"]["ENGINE"],
+    "db_pool": s.DATABASES["default"].get("OPTIONS", {}).get("pool"),
+    "db_conn_max_age": s.DATABASES["default"].get("CONN_MAX_AGE"),
     "db_name": str(s.DATABASES["default"]["NAME"]),
     "db_host": s.DATABASES["default"].get("HOST", ""),
     "channel_layer": s.CHANNEL_LAYERS["default"]["BACKEND"],
@@ -128,6 +131,21 @@ def test_database_and_redis_urls_switch_on_production_services(tmp_path):
     assert not (tmp_path / "var" / "dispatch112.sqlite3").exists()
 
 
+def test_postgres_connections_come_from_a_bounded_pool_per_process(tmp_path):
+    """daphne runs each request in a thread of its own: persistent per-thread connections piled up
+    under load until PostgreSQL refused more ("too many clients", HTTP 500s in bench/load.py)."""
+    s = load_settings(tmp_path, DATABASE_URL=POSTGRES_URL, SECRET_KEY=random_secret_key())
+    assert s["db_pool"] == {"min_size": 2, "max_size": 20, "timeout": 10}
+    assert s["db_conn_max_age"] == 0  # Django refuses a pool with persistent connections
+
+    sized = load_settings(tmp_path, DATABASE_URL=POSTGRES_URL, SECRET_KEY=random_secret_key(), DB_POOL_MAX_SIZE="1", DB_POOL_TIMEOUT="3")
+    assert sized["db_pool"] == {"min_size": 1, "max_size": 1, "timeout": 3}
+
+    unpooled = load_settings(tmp_path, DATABASE_URL=POSTGRES_URL, SECRET_KEY=random_secret_key(), DB_POOL="false", DB_CONN_MAX_AGE="60")
+    assert unpooled["db_pool"] is None
+    assert unpooled["db_conn_max_age"] == 60
+
+
 def test_postgres_without_redis_keeps_in_process_layer_and_eager_tasks(tmp_path):
     s = load_settings(tmp_path, DATABASE_URL=POSTGRES_URL, SECRET_KEY=random_secret_key())
 
@@ -161,12 +179,13 @@ def test_debug_and_login_limit_are_read_from_the_environment(tmp_path):
         ({"DEBUG": "maybe"}, "DEBUG"),
         ({"LOGIN_FAILURE_LIMIT": "abc"}, "LOGIN_FAILURE_LIMIT"),
         ({"LOGIN_FAILURE_LIMIT": "0"}, "LOGIN_FAILURE_LIMIT"),
+        ({"DATABASE_URL": POSTGRES_URL, "SECRET_KEY": "k" * 50, "DB_POOL_MAX_SIZE": "0"}, "DB_POOL_MAX_SIZE"),
         ({"DATABASE_URL": "mysql://root@127.0.0.1/dispatch112", "SECRET_KEY": "k" * 50}, "DATABASE_URL"),
         ({"REDIS_URL": "memcached://127.0.0.1:11211"}, "REDIS_URL"),
         ({"DATABASE_URL": POSTGRES_URL}, "SECRET_KEY"),
         ({"REDIS_URL": REDIS_URL}, "SECRET_KEY"),
     ],
-    ids=["debug-maybe", "limit-abc", "limit-zero", "mysql-url", "memcached-url", "db-without-key", "redis-without-key"],
+    ids=["debug-maybe", "limit-abc", "limit-zero", "pool-size-zero", "mysql-url", "memcached-url", "db-without-key", "redis-without-key"],
 )
 def test_malformed_configuration_stops_start_up_naming_the_variable(tmp_path, variables, named):
     result = run_python(PRINT_SETTINGS, tmp_path, **variables)

@@ -81,7 +81,9 @@ def test_without_the_database_the_process_answers_503(db, metrics_token):
     def probe():
         connection = connections["default"]
         missing = "/nonexistent-dir/none.sqlite3" if connection.vendor == "sqlite" else "test_dispatch112_no_such_database"
-        connection.settings_dict = {**connection.settings_dict, "NAME": missing}
+        # Without the pool, if there is one: the pool is the process's, and keeps its connections.
+        options = {k: v for k, v in connection.settings_dict.get("OPTIONS", {}).items() if k != "pool"}
+        connection.settings_dict = {**connection.settings_dict, "NAME": missing, "OPTIONS": options}
         try:
             response = Client().get("/healthz", HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}")
             answers["status"], answers["body"] = response.status_code, response.json()
