@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from dispatch112.geo import degree_box, distance_m, geometry_contains
+from dispatch112.models import Kelurahan
 from dispatch112.region import region_kelurahan
 from incidents.models import (
     ACTIVE_STATUSES,
@@ -126,14 +127,15 @@ def overdue_assignments(*, now):
 
 def kelurahan_for_point(latitude, longitude):
     """The kelurahan whose boundary holds the point, else the one with the nearest centroid."""
-    areas = list(region_kelurahan().select_related("kecamatan"))
-    for area in areas:
-        if area.boundary and geometry_contains(area.boundary, latitude, longitude):
-            return area
-    with_point = [a for a in areas if a.has_point]
-    if not with_point:
-        return None
-    return min(with_point, key=lambda a: distance_m(latitude, longitude, a.latitude, a.longitude))
+    # Plain rows, not ~60 model objects on every intake; then the one found, in full.
+    areas = list(region_kelurahan().values_list("pk", "boundary", "latitude", "longitude"))
+    found = next((pk for pk, boundary, _lat, _lon in areas if boundary and geometry_contains(boundary, latitude, longitude)), None)
+    if found is None:
+        with_point = [(pk, lat, lon) for pk, _boundary, lat, lon in areas if lat is not None and lon is not None]
+        if not with_point:
+            return None
+        found = min(with_point, key=lambda area: distance_m(latitude, longitude, area[1], area[2]))[0]
+    return Kelurahan.objects.select_related("kecamatan").get(pk=found)
 
 
 def nearest_post(*, agency, latitude, longitude):

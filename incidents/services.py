@@ -36,7 +36,7 @@ from incidents.phone import mask_phone, normalise_phone
 from incidents.selectors import kelurahan_for_point, nearest_post
 from incidents.snapshots import assignment_snapshot, incident_snapshot
 from reports import facts as report_facts
-from shifts.selectors import shift_stamp
+from shifts.selectors import active_shift_types, shift_stamp
 
 
 @dataclass
@@ -221,6 +221,7 @@ def call_log(
         raise ValidationError({"received_at": _("Cannot be in the future.")})
     if link_to and outcome == CallOutcome.EMERGENCY:
         outcome = CallOutcome.DUPLICATE  # a further call about an incident already open
+    shift_types = active_shift_types()  # read once for the call and its incident
     call = Call.objects.create(
         caller_number=normalise_phone(caller_number),
         caller_name=clean_text(caller_name, field="caller_name", max_length=120),
@@ -232,11 +233,11 @@ def call_log(
         outcome=outcome,
         location_text=clean_text(location_text, field="location_text", max_length=MAX_SHORT_TEXT),
         notes=clean_text(notes, field="notes", max_length=MAX_TEXT),
-        **shift_stamp(received_at),
+        **shift_stamp(received_at, shift_types=shift_types),
     )
     report_facts.count_call(call)
     if new_incident:
-        incident_create(by=by, call=call, data=new_incident, at=now)
+        incident_create(by=by, call=call, data=new_incident, at=now, shift_types=shift_types)
     elif link_to:
         call_link(call=call, incident=link_to, by=by)
     events.record(
@@ -263,7 +264,7 @@ def call_snapshot(call):
 
 
 @transaction.atomic(savepoint=False)  # inside call_log: its failure fails the call's transaction too
-def incident_create(*, by, call, data, at=None):
+def incident_create(*, by, call, data, at=None, shift_types=None):
     now = at or clock.now()
     category = data.category
     if category is None or not category.active:
@@ -288,7 +289,7 @@ def incident_create(*, by, call, data, at=None):
         call_count=1,
         created_at=now,
         created_by=by,
-        **shift_stamp(now),
+        **shift_stamp(now, shift_types=shift_types),
     )
     call.incident = incident
     call.save(update_fields=["incident"])

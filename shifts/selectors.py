@@ -73,10 +73,10 @@ def shift_at(moment, *, shift_types=None):
     return None
 
 
-def shift_stamp(moment):
+def shift_stamp(moment, *, shift_types=None):
     """What a call or incident stores about the shift it was taken in: {"shift": "malam",
     "shift_date": date(2026, 1, 31)}; empty when no active shift covers the moment."""
-    slot = shift_at(moment)
+    slot = shift_at(moment, shift_types=shift_types)
     if slot is None:
         return {"shift": "", "shift_date": None}
     return {"shift": slot.shift_type.code, "shift_date": slot.date}
