@@ -134,10 +134,16 @@ def main():
                 time.sleep(1)
                 pids = [server_pid(base) for base in dict.fromkeys(bases + api_bases)]
                 cpu_before = [cpu_seconds(pid) for pid in pids]
+                # The console clients run on the same cores: their share of the machine is reported.
+                client_pids = [p.pid for c in clients for p in c.processes]
+                client_cpu_before = sum(cpu_seconds(pid) for pid in client_pids)
+                wall_before = time.monotonic()
                 sent, answered, failures, achieved = drive(writers, category, args.rate, args.seconds)
                 for c in clients:
                     c.settle(c.connected * (1 + 2 * len(sent)), quiet=5.0, limit=60.0)
                 cpu = [round(cpu_seconds(pid) - before, 1) for pid, before in zip(pids, cpu_before)]
+                client_cpu = round(sum(cpu_seconds(pid) for pid in client_pids) - client_cpu_before, 1)
+                wall = round(time.monotonic() - wall_before, 1)
                 records = [r for c in clients for r in c.finish()]
             finally:
                 for c in clients:
@@ -175,6 +181,8 @@ def main():
         "achieved_rate_per_s": round(achieved, 2),
         "connect_s": round(connect_s, 1),
         "server_cpu_s": cpu,
+        "client_cpu_s": client_cpu,
+        "wall_s": wall,  # the machine had cores × wall_s of CPU in that time
         "loadavg": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "failure_sample": failures[:3],
     }
