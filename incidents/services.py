@@ -176,12 +176,29 @@ def _next_reference(at):
     return f"{prefix}-{value:04d}"
 
 
+def _update_returns():
+    """Whether UPDATE … RETURNING is there: PostgreSQL, SQLite from 3.35."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return True
+
+
 def _bump(prefix):
     """The day's counter plus one, in one statement (it holds the row's lock until commit); None
     when the day has no counter yet."""
+    table = DailySequence._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {DailySequence._meta.db_table} SET value = value + 1 WHERE prefix = %s RETURNING value", [prefix])
-        row = cursor.fetchone()
+        if _update_returns():
+            cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE prefix = %s RETURNING value", [prefix])
+            row = cursor.fetchone()
+        else:
+            cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE prefix = %s", [prefix])
+            if not cursor.rowcount:
+                return None
+            cursor.execute(f"SELECT value FROM {table} WHERE prefix = %s", [prefix])
+            row = cursor.fetchone()
     return row[0] if row else None
 
 

@@ -290,3 +290,12 @@ def test_invalid_caller_number_is_refused_and_nothing_is_logged(world):
 
     assert field_errors(excinfo) == {"caller_number"}
     assert counts() == before
+
+
+def test_references_count_up_without_update_returning_too(world, clock, monkeypatch):
+    """SQLite before 3.35 has no RETURNING: the day's counter is then read after its update."""
+    from incidents import services
+
+    monkeypatch.setattr(services, "_update_returns", lambda: False)
+    references = [log_emergency(world).incident.reference for _ in range(3)]
+    assert references == ["112-SMD-20261127-0001", "112-SMD-20261127-0002", "112-SMD-20261127-0003"]
