@@ -29,6 +29,9 @@ def session_store(page):
 
 def leave_session(page, seconds):
     """Make the browser's session have `seconds` left before it is idle (negative: past it)."""
+    # A request of the page still in flight would save the session after us with its own
+    # "active now" (seen on a loaded machine): let the page's requests finish first.
+    page.wait_for_load_state("networkidle")
     store = session_store(page)
     store[idle.ACTIVITY_KEY] = time.time() - idle.timeout_seconds() + seconds
     store.save()
