@@ -6,17 +6,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dispatch112.settings")
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.middleware import TwoFactorScopeMiddleware  # noqa: E402
 from dispatch112.routing import websocket_urlpatterns  # noqa: E402
+from dispatch112.wssession import WebsocketAuthMiddlewareStack  # noqa: E402
 from ops.metrics import WebsocketMetrics  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": WebsocketMetrics(AllowedHostsOriginValidator(AuthMiddlewareStack(TwoFactorScopeMiddleware(URLRouter(websocket_urlpatterns))))),
+        "websocket": WebsocketMetrics(AllowedHostsOriginValidator(WebsocketAuthMiddlewareStack(TwoFactorScopeMiddleware(URLRouter(websocket_urlpatterns))))),
     }
 )

@@ -57,6 +57,15 @@ class WebsocketMetrics:
 
     def __init__(self, inner):
         self.inner = inner
+        # The hub sends one frame text to many consoles: count its events once, not per console.
+        self._last_batch = (None, 0)
+
+    def _events_in(self, text):
+        last_text, count = self._last_batch
+        if text is not last_text:
+            count = text.count(self.EVENT_PREFIX)
+            self._last_batch = (text, count)
+        return count
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "websocket":
@@ -69,7 +78,7 @@ class WebsocketMetrics:
             if kind == "websocket.send":
                 text = message.get("text")
                 if text is not None and text.startswith(self.BATCH_PREFIX):
-                    EVENTS_SENT.inc(text.count(self.EVENT_PREFIX))
+                    EVENTS_SENT.inc(self._events_in(text))
                 elif text is not None and text.startswith(self.EVENT_PREFIX):
                     EVENTS_SENT.inc()
             elif kind == "websocket.accept" and not accepted:
