@@ -176,11 +176,15 @@ def _replay(request, key, request_hash):
     if record.path != request.path:
         raise ConflictError(_("This Idempotency-Key was already used for another request."), code="idempotency_key_reused")
     if record.request_hash and record.request_hash != request_hash:
+        # A record exists only for a request that succeeded (a failure rolls its record back): the
+        # client lost that answer and sent an edited body under the same key. What was done is
+        # said, so the client can show it instead of doing it twice.
         return Response(
             {
                 "detail": _("This Idempotency-Key was already used with a different request body; use a new key for a new request."),
                 "code": "idempotency_key_mismatch",
                 "fields": {"Idempotency-Key": [_("Already used with a different body.")]},
+                "original": {"status": record.status_code, "body": record.response},
             },
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )

@@ -43,6 +43,12 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// node.replaceChildren(...) with el's rule for children: null, undefined and false are left out
+// (replaceChildren itself would show them as the text "null").
+export function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+}
+
 // Leaflet content (tooltips, popups) from data: Leaflet puts a string in with innerHTML, so a
 // camera, kelurahan or unit name with markup in it would run as HTML. A node is appended as is.
 export function leafletText(text) {

@@ -144,6 +144,44 @@ def test_a_malformed_submission_shows_the_field_errors_and_creates_nothing(demo,
     assert Incident.objects.count() == 0
 
 
+def test_a_call_whose_answer_was_lost_is_shown_as_logged_after_the_operator_edits_it(demo, live_server, page, screenshot):
+    """The network drops the answer of a submitted call; the operator changes the address and
+    submits again with the same key: the console shows the call that was logged (once), not an
+    error, and the incident to change."""
+    open_console(page, live_server)
+    keys = Keyboard(page)
+    log_fire_call(page, keys, "081234567890")
+    expect(page.locator("#caller-history")).to_contain_text("Panggilan pertama")
+    expect(page.locator("#caller-history")).not_to_contain_text("null")  # an absent part is left out, not shown as "null"
+    lost = []
+
+    def lose_first_answer(route):
+        if lost:
+            route.continue_()
+            return
+        route.fetch()  # the server logs the call…
+        lost.append(True)
+        route.abort("connectionreset")  # …and its answer never reaches the console
+
+    page.route("**/api/v1/calls/", lose_first_answer)
+    keys.press("Enter")
+    expect(page.locator("#intake-banner")).to_have_class(re.compile(r"\berror\b"))
+    assert Incident.objects.count() == 1
+
+    page.fill("#address", "Jl. Pahlawan No. 14")
+    page.focus("#address")
+    keys.press("Enter")
+    banner = page.locator("#intake-banner")
+    expect(banner).to_have_class(re.compile(r"\bwarn\b"))
+    expect(banner).to_contain_text("sudah tercatat sebelum perubahan terakhir Anda")
+    incident = Incident.objects.get()
+    assert incident.address == "Jl. Pahlawan No. 12"  # the first submission, once
+    expect(page.locator(".detail-ref")).to_have_text(incident.reference)
+    expect(page.locator("#detail-body")).not_to_contain_text("null")
+    expect(page.locator("#caller_number")).to_have_value("")  # the form is free for the next call
+    screenshot("intake-answer-lost")
+
+
 def test_damkar_acknowledges_on_a_phone_and_bpbd_never_sees_it(demo, live_server, browser):
     from dispatch112.models import User
     from incidents import services

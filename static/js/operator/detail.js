@@ -1,6 +1,6 @@
 // The detail pane: timeline, assignments, dispatch with preselected agencies, and every action.
 import { get, newKey, patch, post } from "../api.js";
-import { el, elapsed, isOverdue, witaTime } from "../format.js";
+import { el, elapsed, fill, isOverdue, witaTime } from "../format.js";
 import { applyIncident, store, subscribe } from "./store.js";
 
 const { config } = store;
@@ -195,7 +195,7 @@ function render() {
   const d = detail;
   const active = ["new", "dispatched", "acknowledged", "en_route", "on_scene"].includes(d.status);
   const categoryName = config.language.startsWith("en") ? d.category.name_en : d.category.name_id;
-  pane.replaceChildren(
+  fill(pane,
     message ? el("div", { class: `form-banner ${message.error ? "error" : "ok"}`, role: "alert" }, message.text) : null,
     el("div", { class: "detail-head" },
       el("span", { class: `prio p${d.priority}` }, `P${d.priority}`),

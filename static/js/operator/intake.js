@@ -1,7 +1,7 @@
 // The intake form: log a call in seconds, keyboard first; the map click is the only mouse step.
 import { get, newKey, post } from "../api.js";
 import { Combobox } from "../combobox.js";
-import { el, showFieldErrors, witaTime } from "../format.js";
+import { el, fill, showFieldErrors, witaTime } from "../format.js";
 import { applyIncident, select, store } from "./store.js";
 
 const { config } = store;
@@ -95,7 +95,7 @@ async function loadHistory() {
   if (!ok) { historyBox.hidden = true; return; }
   const flagged = data.flagged;
   historyBox.className = `caller-history${flagged ? " flagged" : ""}`;
-  historyBox.replaceChildren(
+  fill(historyBox,
     flagged ? el("strong", { class: "prank-flag" }, "⚠ ", interpolate(gettext("%s prank calls in 24 hours — still listen: it may be real."), [data.prank_calls_recent])) : null,
     el("div", {}, data.total_calls ? interpolate(gettext("%s earlier calls from this number"), [data.total_calls]) : gettext("First call from this number")),
     el("ul", { class: "history-list" }, data.calls.slice(0, 4).map((c) => el("li", {},
@@ -144,6 +144,11 @@ async function send(body, successMessage) {
   banner.hidden = true;
   const { ok, data } = await post("/api/v1/calls/", body, { idempotencyKey });
   submitting = false;
+  if (!ok && data.code === "idempotency_key_mismatch" && data.original && data.original.status < 400) {
+    // The first send was logged but its answer never arrived, and the form was edited since:
+    // show the call that was logged, not an error; the edits belong on the incident now.
+    return logged(data.original.body, () => gettext("This call had already been logged before your last changes (its answer was lost). Check the incident and change it there."), "warn");
+  }
   if (!ok) {
     const unplaced = showFieldErrors(form, data.fields || {});
     banner.textContent = data.detail + (unplaced.length ? ` (${unplaced.join("; ")})` : "");
@@ -151,11 +156,15 @@ async function send(body, successMessage) {
     banner.hidden = false;
     return null;
   }
+  return logged(data, successMessage);
+}
+
+function logged(data, successMessage, tone = "ok") {
   // static/js/intake/console.js ties the call to its PBX call and the caller's AML position.
   document.dispatchEvent(new CustomEvent("intake:call-logged", { detail: { call: data, ringId: takenRingId } }));
   reset();
   banner.textContent = successMessage(data);
-  banner.className = "form-banner ok";
+  banner.className = `form-banner ${tone}`;
   banner.hidden = false;
   if (data.incident_detail) { applyIncident(data.incident_detail); select(data.incident_detail.id); }
   return data;

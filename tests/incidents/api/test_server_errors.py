@@ -38,6 +38,8 @@ def test_idempotency_key_reused_with_another_body_is_422_and_changes_nothing(wor
     other = operator.post("/api/v1/calls/", emergency(world.categories["banjir"], address="Jl. B"), format="json", HTTP_IDEMPOTENCY_KEY="k-9")
     assert_error(other, 422, code="idempotency_key_mismatch", field="Idempotency-Key")
     assert Incident.objects.count() == 1
+    # What the key did is said: the console shows that call instead of an error.
+    assert other.json()["original"] == {"status": 201, "body": first.json()}
     # The same body, keys in another order: the same request, replayed.
     body = emergency(world.categories["kebakaran"], address="Jl. A")
     again = operator.post("/api/v1/calls/", dict(reversed(list(body.items()))), format="json", HTTP_IDEMPOTENCY_KEY="k-9")
