@@ -104,3 +104,57 @@ class CallHour(models.Model):
 
 
 CALL_HOUR_SHARDS = 8
+
+
+# --- monthly rollups of the duration tables (reports/rollup.py) ---------------------------------
+
+
+class RollupMonth(models.Model):
+    """Whether one closed WITA month of one fact table is rolled up. `dirty`: a fact of that month
+    changed after the build (reports.facts.refresh marks it), so its rows are not read until the
+    month is built again. `targets`: the targets the within-target counts were counted against;
+    a month counted against other targets than today's settings is not read either."""
+
+    month = models.DateField()  # the first day of the month
+    source = models.CharField(max_length=16)  # "response" or "handling"
+    built_at = models.DateTimeField(null=True)
+    dirty = models.BooleanField(default=True)
+    targets = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "source"], name="rollup_month_unique")]
+
+
+class DurationHistogram(models.Model):
+    """How many measured values of one step of one group fell in one duration bucket
+    (reports.rollup.BOUNDS) in one rolled-up month. `dimension` is the fact field grouped by
+    ("agency", "category", …) or "all" (key NULL); `key` its value as text, NULL for NULL."""
+
+    month = models.DateField()
+    source = models.CharField(max_length=16)
+    dimension = models.CharField(max_length=16)
+    key = models.CharField(max_length=64, null=True)
+    step = models.CharField(max_length=16)
+    bucket = models.IntegerField()
+    count = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "dimension", "month"], name="duration_histogram_read_idx")]
+
+
+class DurationTotal(models.Model):
+    """Per rolled-up month, group and step: the group's rows, how many had the step measured and
+    how many were within each of the step's targets (counts add up across months; a percentile
+    does not, hence the histogram)."""
+
+    month = models.DateField()
+    source = models.CharField(max_length=16)
+    dimension = models.CharField(max_length=16)
+    key = models.CharField(max_length=64, null=True)
+    step = models.CharField(max_length=16)
+    rows = models.IntegerField()
+    measured = models.IntegerField()
+    within = models.JSONField(default=list)
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "dimension", "month"], name="duration_total_read_idx")]

@@ -1,0 +1,496 @@
+"""Monthly rollups of the response and call-handling tables (PostgreSQL only), and reading them.
+
+Over a whole year percentile_cont sorts ~1.5 M durations per step (bench/RESULTS.md, "reports").
+Each closed WITA month is rolled up once (`build`): per group and step, a histogram of the
+durations over fixed buckets (BOUNDS) and the counts (rows, measured, within each target), which
+add up across months. A table over a period that covers clean rolled-up months is then read in
+two phases (`summarise`), with the same figures as percentile_cont and COUNT FILTER over the rows:
+
+1. the histogram of the period = the rolled-up months' rows + a GROUP BY over the facts of the
+   rest of the period (the edges, the current month, dirty months); its cumulative counts say in
+   which bucket each rank percentile_cont needs lies. The counts come the same way.
+2. one scan of the period's facts fetches only the values in those buckets; sorted, they give the
+   exact values at those ranks.
+
+The counts within target are not taken from the histogram: the acknowledgement's target depends
+on each row's priority, which the buckets do not keep. They are stored per month instead.
+
+Only closed months are built (by the beat task `reports.tasks.build_rollups` and
+`manage.py report_facts --rebuild`), so intake never writes a rollup row of the current month.
+`reports.facts.refresh` marks the month of a changed incident dirty when that month is closed.
+"""
+
+import json
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from dispatch112 import clock
+from reports.filters import day_start, wita
+from reports.measures import GroupFigures, StepFigures, interpolate, report_queries
+from reports.models import DurationHistogram, DurationTotal, HandlingFact, ResponseFact, RollupMonth
+
+
+def _bounds():
+    # The buckets' lower bounds: whole seconds below 128 s, then 32 buckets per power of two
+    # (each ~3 % wide) up to 2^24 s; below 0 and from 2^24 on, one bucket each. All are
+    # integers, exact as doubles: width_bucket in SQL and bisect in Python agree on every value.
+    bounds = [float(s) for s in range(128)]
+    for power in range(7, 24):
+        bounds += [float(2**power + i * 2 ** (power - 5)) for i in range(32)]
+    return bounds + [float(2**24)]
+
+
+BOUNDS = _bounds()
+
+
+def bucket(seconds):
+    """PostgreSQL's width_bucket(seconds, BOUNDS): 0 below 0, i for BOUNDS[i-1] <= seconds < BOUNDS[i]."""
+    return bisect_right(BOUNDS, seconds)
+
+
+def bucket_range(index):
+    """[low, high) of a bucket."""
+    low = BOUNDS[index - 1] if index > 0 else -math.inf
+    high = BOUNDS[index] if index < len(BOUNDS) else math.inf
+    return low, high
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    model: type
+    moment: str  # the field that puts a fact in a period (and a month)
+    dimensions: dict  # dimension → fact column
+
+
+SOURCES = {
+    "response": Source("response", ResponseFact, "created_at", {"agency": "agency_id", "category": "category_id", "kecamatan": "kecamatan_id", "priority": "priority"}),
+    "handling": Source("handling", HandlingFact, "received_at", {"shift": "shift", "operator": "operator_id"}),
+}  # fmt: skip
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Span:
+    """What a duration table reads: the facts of `source` from `start` (inclusive) to `end`, with
+    no incident filter (ReportFilter.rollup)."""
+
+    source: str
+    start: datetime
+    end: datetime
+
+
+def _steps(source):
+    from reports.selectors import handling_steps, response_steps
+
+    return response_steps(facts=True) if source == "response" else handling_steps(facts=True)
+
+
+def _targets(steps):
+    """The targets as JSON stores them, to compare with a month's."""
+    found = {}
+    for step in steps:
+        found[step.key] = [sorted(t.seconds.items()) if isinstance(t.seconds, dict) else t.seconds for t in step.targets]
+    return json.loads(json.dumps(found))
+
+
+# --- months --------------------------------------------------------------------------------------
+
+
+def month_of(moment):
+    local = timezone.localtime(moment, wita())
+    return date(local.year, local.month, 1)
+
+
+def next_month(month):
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def month_bounds(month):
+    return day_start(month), day_start(next_month(month))
+
+
+def current_month(now=None):
+    return month_of(now or clock.now())
+
+
+def mark_dirty_sql(ids):
+    """(sql, params) that marks the closed months of these incidents' facts dirty: the month of
+    each incident's created_at (its responses) and of its calls' received_at (handling). One
+    statement in the service's transaction. It writes only months that are closed, never the
+    current month's; and it locks the month's row even when it is dirty already (ON CONFLICT DO
+    UPDATE locks every conflicting row, also those its WHERE leaves as they are): a build that
+    starts before this transaction commits waits for it, so it reads the facts written here."""
+    tz = str(wita())
+    sql = f"""
+        INSERT INTO {RollupMonth._meta.db_table} (month, source, dirty, targets)
+        SELECT m, s, true, '{{}}' FROM (
+            SELECT date_trunc('month', created_at AT TIME ZONE %s)::date, 'response' FROM incidents_incident WHERE id = ANY(%s)
+            UNION
+            SELECT date_trunc('month', received_at AT TIME ZONE %s)::date, 'handling' FROM incidents_call WHERE incident_id = ANY(%s)
+        ) AS changed (m, s)
+        WHERE m < %s
+        ON CONFLICT (month, source) DO UPDATE SET dirty = true WHERE NOT {RollupMonth._meta.db_table}.dirty
+    """
+    return sql, [tz, ids, tz, ids, current_month()]
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+def _step_rows(source, steps):
+    """SQL of a LATERAL VALUES giving each fact's steps as rows (step, seconds, target…)."""
+    width = max((len(s.targets) for s in steps), default=0)
+    rows, params = [], []
+    for step in steps:
+        columns = ["%s", f"f.{step.duration}"]
+        params.append(step.key)
+        for index in range(width):
+            target = step.targets[index] if index < len(step.targets) else None
+            if target is None:
+                columns.append("NULL::float8")
+            elif isinstance(target.seconds, dict):
+                cases = " ".join("WHEN %s THEN %s" for _ in target.seconds)
+                columns.append(f"(CASE f.{step.priority_field} {cases} END)::float8")
+                for priority, seconds in target.seconds.items():
+                    params += [priority, seconds]
+            else:
+                columns.append("%s::float8")
+                params.append(target.seconds)
+        rows.append(f"({', '.join(columns)})")
+    names = ", ".join(["step", "v"] + [f"t{i}" for i in range(width)])
+    return f"CROSS JOIN LATERAL (VALUES {', '.join(rows)}) AS s ({names})", params, width
+
+
+def build(month, sources=tuple(SOURCES)):
+    """Roll up one closed month from the facts (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        return
+    if month >= current_month():
+        raise ValueError(f"{month} is not a closed month")
+    for name in sources:
+        steps = _steps(name)
+        with transaction.atomic(), connection.cursor() as cursor:
+            # First, so that a service's transaction that marked this month (and holds its row)
+            # commits before the facts are read below.
+            cursor.execute(
+                f"INSERT INTO {RollupMonth._meta.db_table} (month, source, dirty, built_at, targets) VALUES (%s, %s, false, %s, %s::jsonb) "
+                "ON CONFLICT (month, source) DO UPDATE SET dirty = false, built_at = EXCLUDED.built_at, targets = EXCLUDED.targets",
+                [month, name, clock.now(), json.dumps(_targets(steps))],
+            )
+            DurationHistogram.objects.filter(month=month, source=name).delete()
+            DurationTotal.objects.filter(month=month, source=name).delete()
+            for sql, params in _month_selects(month, name, steps):
+                cursor.execute(sql, params)
+
+
+def _month_selects(month, name, steps, *, insert=True):
+    """[(sql, params)]: a month's histogram and total rows per dimension, computed from the facts;
+    with `insert`, inserting them (build), else selecting them (differences)."""
+    source = SOURCES[name]
+    start, end = month_bounds(month)
+    table = source.model._meta.db_table
+    lateral, lateral_params, width = _step_rows(name, steps)
+    within = ", ".join(f"count(*) FILTER (WHERE s.v <= s.t{i})" for i in range(width))
+    where = f"f.{source.moment} >= %s AND f.{source.moment} < %s"
+    histogram = f"INSERT INTO {DurationHistogram._meta.db_table} (month, source, dimension, key, step, bucket, count) " if insert else ""
+    total = f"INSERT INTO {DurationTotal._meta.db_table} (month, source, dimension, key, step, rows, measured, within) " if insert else ""
+    selects = []
+    for dimension, column in [*source.dimensions.items(), (ALL, None)]:
+        key = f"f.{column}::text" if column else "NULL::text"
+        selects.append((
+            f"{histogram}SELECT %s::date, %s, %s, {key}, s.step, width_bucket(s.v, %s::float8[]), count(*) FROM {table} f {lateral} "
+            f"WHERE {where} AND s.v IS NOT NULL GROUP BY 4, 5, 6",
+            [month, name, dimension, BOUNDS, *lateral_params, start, end],
+        ))  # fmt: skip
+        selects.append((
+            f"{total}SELECT %s::date, %s, %s, {key}, s.step, count(*), count(s.v), jsonb_build_array({within}) FROM {table} f {lateral} "
+            f"WHERE {where} GROUP BY 4, 5",
+            [month, name, dimension, *lateral_params, start, end],
+        ))  # fmt: skip
+    return selects
+
+
+def differences(limit=20):
+    """Clean rolled-up months whose rows differ from what their facts give now (a rollup gone
+    stale without being marked dirty): [(month, source)], at most `limit`."""
+    if connection.vendor != "postgresql":
+        return []
+    found = []
+    for month, name in RollupMonth.objects.filter(dirty=False).order_by("month", "source").values_list("month", "source"):
+        selects = _month_selects(month, name, _steps(name), insert=False)
+        stored = [
+            ("SELECT month, source, dimension, key, step, bucket, count FROM reports_durationhistogram WHERE month = %s AND source = %s", [month, name]),
+            ("SELECT month, source, dimension, key, step, rows, measured, within FROM reports_durationtotal WHERE month = %s AND source = %s", [month, name]),
+        ]
+        with connection.cursor() as cursor:
+            for index, (table_sql, table_params) in enumerate(stored):
+                expected = set()
+                for sql, params in selects[index::2]:
+                    cursor.execute(sql, params)
+                    expected |= {_comparable(row) for row in cursor.fetchall()}
+                cursor.execute(table_sql, table_params)
+                if {_comparable(row) for row in cursor.fetchall()} != expected:
+                    found.append((month, name))
+                    break
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _comparable(row):
+    return tuple(json.dumps(x) if isinstance(x, list) else x for x in row)
+
+
+def due_months(now=None):
+    """The closed months that have facts and no clean rollup with today's targets: [(month, source)]."""
+    if connection.vendor != "postgresql":
+        return []
+    current = current_month(now)
+    due = []
+    for name, source in SOURCES.items():
+        first = source.model.objects.order_by(source.moment).values_list(source.moment, flat=True).first()
+        if first is None:
+            continue
+        targets = _targets(_steps(name))
+        clean = {
+            month for month, stored in RollupMonth.objects.filter(source=name, dirty=False).values_list("month", "targets") if stored == targets
+        }
+        month = month_of(first)
+        while month < current:
+            if month not in clean:
+                due.append((month, name))
+            month = next_month(month)
+    return due
+
+
+def build_due(now=None):
+    """Build every due month (the beat task). Returns [(month, source)] built."""
+    due = due_months(now)
+    for month, name in due:
+        build(month, sources=(name,))
+    return due
+
+
+def rebuild():
+    """Forget every rollup and build all closed months again (after the facts were rebuilt)."""
+    forget()
+    return build_due()
+
+
+def forget():
+    if connection.vendor != "postgresql" or RollupMonth._meta.db_table not in connection.introspection.table_names():
+        # Migration 0003 rebuilds the facts before this table exists.
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {RollupMonth._meta.db_table}, {DurationHistogram._meta.db_table}, {DurationTotal._meta.db_table}")
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def clean_months(span, steps, now=None):
+    """The months wholly inside the span that can be read from the rollup."""
+    current = current_month(now)
+    targets = _targets(steps)
+    found = []
+    rows = RollupMonth.objects.filter(source=span.source, dirty=False, month__gte=month_of(span.start), month__lt=current)
+    for month, stored in rows.values_list("month", "targets"):
+        start, end = month_bounds(month)
+        if span.start <= start and end <= span.end and stored == targets:
+            found.append(month)
+    return sorted(found)
+
+
+def _rest(span, months):
+    """The parts of the span outside these (sorted) months: [(start, end)]."""
+    parts, cursor = [], span.start
+    for month in months:
+        start, end = month_bounds(month)
+        if cursor < start:
+            parts.append((cursor, start))
+        cursor = end
+    if cursor < span.end:
+        parts.append((cursor, span.end))
+    return parts
+
+
+def _native(dimension, key):
+    """A key stored as text, back as the fact's value."""
+    return key if key is None or dimension == "shift" else int(key)
+
+
+def summarise(span, steps, group_by, now=None):
+    """As reports.measures.summarise over the span's facts, or None when no month of the span is
+    rolled up (then the plain query is as fast)."""
+    months = clean_months(span, steps, now)
+    if not months:
+        return None
+    source = SOURCES[span.source]
+    dimension = next((d for d, column in source.dimensions.items() if column == group_by), None) if group_by else ALL
+    if dimension is None:
+        return None
+    rest = _rest(span, months)
+    keys = {step.key for step in steps}
+    overall_key = object()  # the overall row, apart from a NULL group
+
+    def group_of(dimension_name, key):
+        return overall_key if dimension_name == ALL else _native(dimension_name, key)
+
+    dimensions = [dimension, ALL] if dimension != ALL else [ALL]
+    histograms = defaultdict(lambda: defaultdict(int))  # (group, step) → {bucket: count}
+    totals = defaultdict(lambda: {"rows": 0, "steps": {}})  # group → rows, {step: [measured, within…]}
+
+    def add_total(group, step, rows, measured, within):
+        total = totals[group]
+        if step == steps[0].key:
+            total["rows"] += rows
+        figures = total["steps"].setdefault(step, [0, [0] * len(within)])
+        figures[0] += measured
+        figures[1] = [a + (b or 0) for a, b in zip(figures[1], within, strict=True)]
+
+    with report_queries(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT dimension, key, step, bucket, sum(count) FROM {DurationHistogram._meta.db_table} "
+            "WHERE source = %s AND dimension = ANY(%s) AND month = ANY(%s) GROUP BY 1, 2, 3, 4",
+            [span.source, dimensions, months],
+        )
+        for dimension_name, key, step, index, count in cursor.fetchall():
+            if step in keys:
+                histograms[(group_of(dimension_name, key), step)][index] += int(count)
+        cursor.execute(
+            f"SELECT dimension, key, step, rows, measured, within FROM {DurationTotal._meta.db_table} "
+            "WHERE source = %s AND dimension = ANY(%s) AND month = ANY(%s)",
+            [span.source, dimensions, months],
+        )
+        for dimension_name, key, step, rows, measured, within in cursor.fetchall():
+            if step in keys:
+                add_total(group_of(dimension_name, key), step, rows, measured, _within(within, steps, step))
+
+        table = source.model._meta.db_table
+        lateral, lateral_params, width = _step_rows(span.source, steps)
+        group = f"f.{group_by}" if group_by else "0"
+        if rest:
+            period = " OR ".join(f"(f.{source.moment} >= %s AND f.{source.moment} < %s)" for _ in rest)
+            period_params = [moment for part in rest for moment in part]
+            grouping = "GROUPING SETS ((g, step, b), (step, b))" if group_by else "g, step, b"
+            cursor.execute(
+                f"SELECT g, {'GROUPING(g)' if group_by else '1'}, step, b, count(*) FROM ("
+                f"SELECT {group} AS g, s.step, width_bucket(s.v, %s::float8[]) AS b FROM {table} f {lateral} "
+                f"WHERE ({period}) AND s.v IS NOT NULL) AS r GROUP BY {grouping}",
+                [BOUNDS, *lateral_params, *period_params],
+            )
+            for key, is_overall, step, index, count in cursor.fetchall():
+                histograms[(overall_key if is_overall else key, step)][index] += count
+            within = ", ".join(f"count(*) FILTER (WHERE v <= t{i})" for i in range(width))
+            grouping = "GROUPING SETS ((g, step), (step))" if group_by else "g, step"
+            cursor.execute(
+                f"SELECT g, {'GROUPING(g)' if group_by else '1'}, step, count(*), count(v), ARRAY[{within}]::int[] FROM ("
+                f"SELECT {group} AS g, s.* FROM {table} f {lateral} WHERE {period}) AS r GROUP BY {grouping}",
+                [*lateral_params, *period_params],
+            )
+            for key, is_overall, step, rows, measured, within in cursor.fetchall():
+                add_total(overall_key if is_overall else key, step, rows, measured, _within(within, steps, step))
+
+        wanted = _ranks(histograms, totals, steps)
+        values = _values_in_buckets(cursor, span, source, steps, group_by, wanted, overall_key)
+
+    overall, groups = None, []
+    for key, total in totals.items():
+        figures = {}
+        for step in steps:
+            measured, within = total["steps"].get(step.key, [0, [0] * len(step.targets)])
+            p50 = p90 = None
+            if measured:
+                p50, p90 = (_percentile(wanted, values, key, step.key, measured, fraction) for fraction in (0.5, 0.9))
+            figures[step.key] = StepFigures(measured=measured, missing=total["rows"] - measured, p50=p50, p90=p90, within=within)
+        # The plain query's overall row has the key None, or 0 when there are no groups.
+        found = GroupFigures(key=(None if group_by else 0) if key is overall_key else key, total=total["rows"], steps=figures)
+        if key is overall_key:
+            overall = found
+        elif group_by:
+            groups.append(found)
+    if overall is None:  # no rows at all
+        overall = GroupFigures(key=None, total=0, steps={s.key: StepFigures(within=[0] * len(s.targets)) for s in steps})
+    return overall, groups
+
+
+def _within(stored, steps, step_key):
+    """The within counts of a step, as many as it has targets (the SQL pads to the widest step)."""
+    step = next(s for s in steps if s.key == step_key)
+    if isinstance(stored, str):  # jsonb from a raw cursor: Django's connection leaves it as text
+        stored = json.loads(stored)
+    return [int(x or 0) for x in list(stored)[: len(step.targets)]]
+
+
+def _ranks(histograms, totals, steps):
+    """{(group, step): {bucket: how many values lie below it}} for the buckets that hold the ranks
+    percentile_cont reads for p50 and p90 (floor and ceil of f·(n−1), 0-based)."""
+    wanted = {}
+    for (group, step), histogram in histograms.items():
+        measured = sum(histogram.values())
+        ranks = sorted({r for f in (0.5, 0.9) for r in (math.floor(f * (measured - 1)), math.ceil(f * (measured - 1)))})
+        found, below = {}, 0
+        for index in sorted(histogram):
+            count = histogram[index]
+            if any(below <= r < below + count for r in ranks):
+                found[index] = below
+            below += count
+        wanted[(group, step)] = found
+    return wanted
+
+
+def _values_in_buckets(cursor, span, source, steps, group_by, wanted, overall_key):
+    """Phase 2: {(group, step, bucket): sorted values} for the wanted buckets, from one scan of the
+    span's facts. Per step, the facts are filtered by the union of the wanted buckets' ranges (a
+    width_bucket over their edges is odd inside a range); the exact (group, bucket) is sorted out
+    here."""
+    edges = {}
+    for step in steps:
+        indexes = sorted({index for (group, key), found in wanted.items() if key == step.key for index in found})
+        ranges = []
+        for index in indexes:
+            low, high = bucket_range(index)
+            if ranges and ranges[-1][1] == low:
+                ranges[-1][1] = high
+            else:
+                ranges.append([low, high])
+        edges[step.key] = [edge for pair in ranges for edge in pair]
+    active = [step for step in steps if edges[step.key]]
+    if not active:
+        return {}
+    group = f"f.{group_by}" if group_by else "NULL"
+    rows = ", ".join(f"(%s, f.{step.duration}, %s::float8[])" for step in active)
+    params = [x for step in active for x in (step.key, edges[step.key])]
+    table = source.model._meta.db_table
+    cursor.execute(
+        f"SELECT {group}, s.step, s.v, width_bucket(s.v, %s::float8[]) FROM {table} f CROSS JOIN LATERAL (VALUES {rows}) AS s (step, v, edges) "
+        f"WHERE f.{source.moment} >= %s AND f.{source.moment} < %s AND width_bucket(s.v, s.edges) %% 2 = 1",
+        [BOUNDS, *params, span.start, span.end],
+    )
+    values = defaultdict(list)
+    for key, step, value, index in cursor.fetchall():
+        if group_by and index in wanted.get((key, step), ()):
+            values[(key, step, index)].append(value)
+        if index in wanted.get((overall_key, step), ()):
+            values[(overall_key, step, index)].append(value)
+    for found in values.values():
+        found.sort()
+    return values
+
+
+def _percentile(wanted, values, group, step, measured, fraction):
+    found = wanted[(group, step)]
+
+    def value_at(rank):
+        index = max(i for i, below in found.items() if below <= rank)
+        return values[(group, step, index)][rank - found[index]]
+
+    return interpolate(measured, fraction, value_at)
