@@ -134,7 +134,8 @@ def _target_expression(step, target):
     )
 
 
-def _summarise_in_sql(queryset, steps, group_by):
+def _summarise_in_sql(queryset, steps, group_by, *, percentiles=True):
+    """`percentiles` False: the counts only (p50 and p90 None), without the sorts."""
     # Django builds the rows (filters, joins, each duration and target once per row); the
     # aggregation around them is plain SQL: one percentile_cont over an array of fractions sorts
     # each step once, and GROUPING SETS gives the groups and the overall row in one scan.
@@ -143,7 +144,8 @@ def _summarise_in_sql(queryset, steps, group_by):
     for step in steps:
         duration = f"_s_{step.key}"
         columns[duration] = F(step.duration) if step.duration else Seconds(F(step.end), F(step.start))
-        aggregates += [f'COUNT("{duration}")', f'PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "{duration}")']
+        percentile = f'PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "{duration}")' if percentiles else "NULL"
+        aggregates += [f'COUNT("{duration}")', percentile]
         for index, target in enumerate(step.targets):
             limit = f"_t_{step.key}{index}"
             columns[limit] = _target_expression(step, target)

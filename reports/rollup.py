@@ -339,14 +339,9 @@ def summarise(span, steps, group_by, now=None):
         return None
     rest = _rest(span, months)
     keys = {step.key for step in steps}
-    overall_key = object()  # the overall row, apart from a NULL group
-
-    def group_of(dimension_name, key):
-        return overall_key if dimension_name == ALL else _native(dimension_name, key)
-
     dimensions = [dimension, ALL] if dimension != ALL else [ALL]
     histograms = defaultdict(lambda: defaultdict(int))  # (group, step) → {bucket: count}
-    totals = defaultdict(lambda: {"rows": 0, "steps": {}})  # group → rows, {step: [measured, within…]}
+    totals = defaultdict(lambda: {"rows": 0, "steps": {}})  # group → rows, {step: [measured, [within…]]}
 
     def add_total(group, step, rows, measured, within):
         total = totals[group]
@@ -354,7 +349,7 @@ def summarise(span, steps, group_by, now=None):
             total["rows"] += rows
         figures = total["steps"].setdefault(step, [0, [0] * len(within)])
         figures[0] += measured
-        figures[1] = [a + (b or 0) for a, b in zip(figures[1], within, strict=True)]
+        figures[1] = [a + b for a, b in zip(figures[1], within, strict=True)]
 
     with report_queries(), connection.cursor() as cursor:
         cursor.execute(
@@ -364,7 +359,7 @@ def summarise(span, steps, group_by, now=None):
         )
         for dimension_name, key, step, index, count in cursor.fetchall():
             if step in keys:
-                histograms[(group_of(dimension_name, key), step)][index] += int(count)
+                histograms[(_group(dimension_name, key), step)][index] += int(count)
         cursor.execute(
             f"SELECT dimension, key, step, rows, measured, within FROM {DurationTotal._meta.db_table} "
             "WHERE source = %s AND dimension = ANY(%s) AND month = ANY(%s)",
@@ -372,35 +367,15 @@ def summarise(span, steps, group_by, now=None):
         )
         for dimension_name, key, step, rows, measured, within in cursor.fetchall():
             if step in keys:
-                add_total(group_of(dimension_name, key), step, rows, measured, _within(within, steps, step))
-
-        table = source.model._meta.db_table
-        lateral, lateral_params, width = _step_rows(span.source, steps)
-        group = f"f.{group_by}" if group_by else "0"
+                add_total(_group(dimension_name, key), step, rows, measured, _within(within, steps, step))
         if rest:
-            period = " OR ".join(f"(f.{source.moment} >= %s AND f.{source.moment} < %s)" for _ in rest)
-            period_params = [moment for part in rest for moment in part]
-            grouping = "GROUPING SETS ((g, step, b), (step, b))" if group_by else "g, step, b"
-            cursor.execute(
-                f"SELECT g, {'GROUPING(g)' if group_by else '1'}, step, b, count(*) FROM ("
-                f"SELECT {group} AS g, s.step, width_bucket(s.v, %s::float8[]) AS b FROM {table} f {lateral} "
-                f"WHERE ({period}) AND s.v IS NOT NULL) AS r GROUP BY {grouping}",
-                [BOUNDS, *lateral_params, *period_params],
-            )
-            for key, is_overall, step, index, count in cursor.fetchall():
-                histograms[(overall_key if is_overall else key, step)][index] += count
-            within = ", ".join(f"count(*) FILTER (WHERE v <= t{i})" for i in range(width))
-            grouping = "GROUPING SETS ((g, step), (step))" if group_by else "g, step"
-            cursor.execute(
-                f"SELECT g, {'GROUPING(g)' if group_by else '1'}, step, count(*), count(v), ARRAY[{within}]::int[] FROM ("
-                f"SELECT {group} AS g, s.* FROM {table} f {lateral} WHERE {period}) AS r GROUP BY {grouping}",
-                [*lateral_params, *period_params],
-            )
-            for key, is_overall, step, rows, measured, within in cursor.fetchall():
-                add_total(overall_key if is_overall else key, step, rows, measured, _within(within, steps, step))
-
-        wanted = _ranks(histograms, totals, steps)
-        values = _values_in_buckets(cursor, span, source, steps, group_by, wanted, overall_key)
+            _rest_histograms(cursor, source, steps, group_by, rest, histograms)
+            for group in _rest_totals(source, steps, group_by, rest):
+                for step in steps:
+                    figures = group.steps[step.key]
+                    add_total(group.key, step.key, group.total, figures.measured, figures.within)
+        wanted = _ranks(histograms)
+        values = _values_at_ranks(cursor, span, source, steps, group_by, wanted)
 
     overall, groups = None, []
     for key, total in totals.items():
@@ -409,17 +384,31 @@ def summarise(span, steps, group_by, now=None):
             measured, within = total["steps"].get(step.key, [0, [0] * len(step.targets)])
             p50 = p90 = None
             if measured:
-                p50, p90 = (_percentile(wanted, values, key, step.key, measured, fraction) for fraction in (0.5, 0.9))
+                p50, p90 = (interpolate(measured, fraction, lambda rank: values[(key, step.key, rank)]) for fraction in (0.5, 0.9))  # noqa: B023
             figures[step.key] = StepFigures(measured=measured, missing=total["rows"] - measured, p50=p50, p90=p90, within=within)
         # The plain query's overall row has the key None, or 0 when there are no groups.
-        found = GroupFigures(key=(None if group_by else 0) if key is overall_key else key, total=total["rows"], steps=figures)
-        if key is overall_key:
+        found = GroupFigures(key=(None if group_by else 0) if key is OVERALL else key, total=total["rows"], steps=figures)
+        if key is OVERALL:
             overall = found
         elif group_by:
             groups.append(found)
     if overall is None:  # no rows at all
         overall = GroupFigures(key=None, total=0, steps={s.key: StepFigures(within=[0] * len(s.targets)) for s in steps})
     return overall, groups
+
+
+class _Overall:
+    """The key of the overall row, apart from any group's (a NULL group's key is None)."""
+
+    def __repr__(self):
+        return "OVERALL"
+
+
+OVERALL = _Overall()
+
+
+def _group(dimension, key):
+    return OVERALL if dimension == ALL else _native(dimension, key)
 
 
 def _within(stored, steps, step_key):
@@ -430,7 +419,47 @@ def _within(stored, steps, step_key):
     return [int(x or 0) for x in list(stored)[: len(step.targets)]]
 
 
-def _ranks(histograms, totals, steps):
+def _period(source, parts):
+    condition = " OR ".join(f"(f.{source.moment} >= %s AND f.{source.moment} < %s)" for _ in parts)
+    return f"({condition})", [moment for part in parts for moment in part]
+
+
+def _rest_histograms(cursor, source, steps, group_by, rest, histograms):
+    """Add the histograms of the facts outside the rolled-up months: one scan, a grouping set per
+    step (and group)."""
+    period, params = _period(source, rest)
+    group = f"f.{group_by}" if group_by else "0"
+    buckets = ", ".join(f"width_bucket(f.{step.duration}, %s::float8[]) AS b{i}" for i, step in enumerate(steps))
+    sets = [f"(g, b{i})" for i in range(len(steps))] + ([f"(b{i})" for i in range(len(steps))] if group_by else [])
+    flags = ", ".join(f"GROUPING(b{i})" for i in range(len(steps)))
+    columns = ", ".join(f"b{i}" for i in range(len(steps)))
+    cursor.execute(
+        f"SELECT GROUPING(g), {flags}, g, {columns}, count(*) FROM (SELECT {group} AS g, {buckets} FROM {source.model._meta.db_table} f "
+        f"WHERE {period}) AS r GROUP BY GROUPING SETS ({', '.join(sets)})",
+        [*([BOUNDS] * len(steps)), *params],
+    )
+    for row in cursor.fetchall():
+        all_rows, flags, key, indexes, count = row[0], row[1 : 1 + len(steps)], row[1 + len(steps)], row[2 + len(steps) : -1], row[-1]
+        i = flags.index(0)
+        if indexes[i] is None:  # the step's NULL durations: missing, counted by the totals
+            continue
+        histograms[(OVERALL if all_rows or not group_by else key, steps[i].key)][indexes[i]] += count
+
+
+def _rest_totals(source, steps, group_by, rest):
+    from django.db.models import Q
+
+    from reports.measures import _summarise_in_sql
+
+    condition = Q()
+    for start, end in rest:
+        condition |= Q(**{f"{source.moment}__gte": start, f"{source.moment}__lt": end})
+    overall, groups = _summarise_in_sql(source.model.objects.filter(condition).order_by(), steps, group_by, percentiles=False)
+    overall.key = OVERALL
+    return [overall, *groups]
+
+
+def _ranks(histograms):
     """{(group, step): {bucket: how many values lie below it}} for the buckets that hold the ranks
     percentile_cont reads for p50 and p90 (floor and ceil of f·(n−1), 0-based)."""
     wanted = {}
@@ -440,19 +469,34 @@ def _ranks(histograms, totals, steps):
         found, below = {}, 0
         for index in sorted(histogram):
             count = histogram[index]
-            if any(below <= r < below + count for r in ranks):
-                found[index] = below
+            inside = [r - below for r in ranks if below <= r < below + count]
+            if inside:
+                found[index] = (below, inside)
             below += count
         wanted[(group, step)] = found
     return wanted
 
 
-def _values_in_buckets(cursor, span, source, steps, group_by, wanted, overall_key):
-    """Phase 2: {(group, step, bucket): sorted values} for the wanted buckets, from one scan of the
-    span's facts. Per step, the facts are filtered by the union of the wanted buckets' ranges (a
-    width_bucket over their edges is odd inside a range); the exact (group, bucket) is sorted out
-    here."""
+def _key(group):
+    return "*" if group is OVERALL else "N" if group is None else f"V{group}"
+
+
+def _values_at_ranks(cursor, span, source, steps, group_by, wanted):
+    """Phase 2: {(group, step, rank): value} for the ranks `wanted`, from one scan of the span's
+    facts. The facts are filtered by the wanted buckets' ranges per step (a width_bucket over the
+    ranges' edges is odd inside one); only the values of a wanted (group, step, bucket) are
+    numbered in their order, and only those at a wanted rank come back."""
     edges = {}
+    buckets = ([], [], [])  # (group key, step, bucket) of each wanted bucket
+    ranks = ([], [], [], [])  # (group key, step, bucket, rank within the bucket) of each wanted rank
+    number = {step.key: i for i, step in enumerate(steps)}
+    for (group, step), found in wanted.items():
+        for index, (_below, inside) in found.items():
+            for column, value in zip(buckets, (_key(group), number[step], index), strict=True):
+                column.append(value)
+            for rank in inside:
+                for column, value in zip(ranks, (_key(group), number[step], index, rank), strict=True):
+                    column.append(value)
     for step in steps:
         indexes = sorted({index for (group, key), found in wanted.items() if key == step.key for index in found})
         ranges = []
@@ -467,30 +511,37 @@ def _values_in_buckets(cursor, span, source, steps, group_by, wanted, overall_ke
     if not active:
         return {}
     group = f"f.{group_by}" if group_by else "NULL"
-    rows = ", ".join(f"(%s, f.{step.duration}, %s::float8[])" for step in active)
-    params = [x for step in active for x in (step.key, edges[step.key])]
-    table = source.model._meta.db_table
-    cursor.execute(
-        f"SELECT {group}, s.step, s.v, width_bucket(s.v, %s::float8[]) FROM {table} f CROSS JOIN LATERAL (VALUES {rows}) AS s (step, v, edges) "
-        f"WHERE f.{source.moment} >= %s AND f.{source.moment} < %s AND width_bucket(s.v, s.edges) %% 2 = 1",
-        [BOUNDS, *params, span.start, span.end],
+    inside = " OR ".join(f"width_bucket(f.{step.duration}, %s::float8[]) %% 2 = 1" for step in active)
+    per_step = " UNION ALL ".join(
+        f"SELECT g, {number[step.key]} AS step, v{i} AS v FROM candidates WHERE width_bucket(v{i}, %s::float8[]) %% 2 = 1"
+        for i, step in enumerate(active)
     )
-    values = defaultdict(list)
-    for key, step, value, index in cursor.fetchall():
-        if group_by and index in wanted.get((key, step), ()):
-            values[(key, step, index)].append(value)
-        if index in wanted.get((overall_key, step), ()):
-            values[(overall_key, step, index)].append(value)
-    for found in values.values():
-        found.sort()
+    durations = ", ".join(f"f.{step.duration} AS v{i}" for i, step in enumerate(active))
+    sql = f"""
+        WITH candidates AS MATERIALIZED (
+            SELECT {group} AS g, {durations} FROM {source.model._meta.db_table} f
+            WHERE f.{source.moment} >= %s AND f.{source.moment} < %s AND ({inside})
+        ), bucketed AS MATERIALIZED (
+            SELECT (CASE WHEN g IS NULL THEN 'N' ELSE 'V' || g::text END) COLLATE "C" AS k, step, v, width_bucket(v, %s::float8[]) AS b
+            FROM ({per_step}) AS s
+        ), buckets AS (
+            SELECT * FROM unnest(%s::text[], %s::int[], %s::int[]) AS w (k, step, b)
+        ), numbered AS (
+            SELECT k, step, b, v, row_number() OVER (PARTITION BY k, step, b ORDER BY v) - 1 AS r FROM (
+                SELECT s.k, s.step, s.b, s.v FROM bucketed s JOIN buckets w USING (k, step, b)
+                UNION ALL
+                SELECT w.k, s.step, s.b, s.v FROM bucketed s JOIN buckets w ON w.k = '*' AND w.step = s.step AND w.b = s.b
+            ) AS wanted
+        )
+        SELECT k, step, b, r, v FROM numbered JOIN unnest(%s::text[], %s::int[], %s::int[], %s::bigint[]) AS q (k, step, b, r) USING (k, step, b, r)
+    """
+    params = [span.start, span.end, *(edges[step.key] for step in active), BOUNDS]
+    params += [edges[step.key] for step in active]
+    params += [*buckets, *ranks]
+    cursor.execute(sql, params)
+    keys = {_key(group): group for group, _step in wanted}
+    values = {}
+    for k, step_number, index, rank, value in cursor.fetchall():
+        group, step = keys[k], steps[step_number].key
+        values[(group, step, wanted[(group, step)][index][0] + rank)] = value
     return values
-
-
-def _percentile(wanted, values, group, step, measured, fraction):
-    found = wanted[(group, step)]
-
-    def value_at(rank):
-        index = max(i for i, below in found.items() if below <= rank)
-        return values[(group, step, index)][rank - found[index]]
-
-    return interpolate(measured, fraction, value_at)
