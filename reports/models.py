@@ -125,27 +125,13 @@ class RollupMonth(models.Model):
         constraints = [models.UniqueConstraint(fields=["month", "source"], name="rollup_month_unique")]
 
 
-class DurationHistogram(models.Model):
-    """How many measured values of one step of one group fell in one duration bucket
-    (reports.rollup.BOUNDS) in one rolled-up month. `dimension` is the fact field grouped by
-    ("agency", "category", …) or "all" (key NULL); `key` its value as text, NULL for NULL."""
-
-    month = models.DateField()
-    source = models.CharField(max_length=16)
-    dimension = models.CharField(max_length=16)
-    key = models.CharField(max_length=64, null=True)
-    step = models.CharField(max_length=16)
-    bucket = models.IntegerField()
-    count = models.IntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["source", "dimension", "month"], name="duration_histogram_read_idx")]
-
-
-class DurationTotal(models.Model):
-    """Per rolled-up month, group and step: the group's rows, how many had the step measured and
-    how many were within each of the step's targets (counts add up across months; a percentile
-    does not, hence the histogram)."""
+class DurationRollup(models.Model):
+    """One step of one group in one rolled-up month: the group's rows, how many had the step
+    measured, how many were within each of the step's targets (counts add up across months), and
+    the histogram of the measured durations, {bucket: count} over reports.rollup.BOUNDS (a
+    percentile does not add up; the histogram says where its ranks lie). `dimension` is the fact
+    field grouped by ("agency", "category", …) or "all" (key NULL); `key` its value as text, NULL
+    for NULL. One row per step and group keeps a year's read to a few hundred rows."""
 
     month = models.DateField()
     source = models.CharField(max_length=16)
@@ -155,6 +141,7 @@ class DurationTotal(models.Model):
     rows = models.IntegerField()
     measured = models.IntegerField()
     within = models.JSONField(default=list)
+    histogram = models.JSONField(default=dict)
 
     class Meta:
-        indexes = [models.Index(fields=["source", "dimension", "month"], name="duration_total_read_idx")]
+        indexes = [models.Index(fields=["source", "dimension", "month"], name="duration_rollup_read_idx")]

@@ -34,16 +34,22 @@ from django.utils import timezone
 from dispatch112 import clock
 from reports.filters import day_start, wita
 from reports.measures import GroupFigures, StepFigures, interpolate, report_queries
-from reports.models import DurationHistogram, DurationTotal, HandlingFact, ResponseFact, RollupMonth
+from reports.models import DurationRollup, HandlingFact, ResponseFact, RollupMonth
+
+
+SUB_SECOND = 4  # buckets per second below 128 s
+PER_OCTAVE = 128  # buckets per power of two from 128 s on
 
 
 def _bounds():
-    # The buckets' lower bounds: whole seconds below 128 s, then 32 buckets per power of two
-    # (each ~3 % wide) up to 2^24 s; below 0 and from 2^24 on, one bucket each. All are
-    # integers, exact as doubles: width_bucket in SQL and bisect in Python agree on every value.
-    bounds = [float(s) for s in range(128)]
+    # The buckets' lower bounds: quarter seconds below 128 s, then 128 buckets per power of two
+    # (each ≤ 0.8 % wide) up to 2^24 s; below 0 and from 2^24 on, one bucket each. All are
+    # multiples of 1/4, exact as doubles: width_bucket in SQL and bisect in Python agree on every
+    # value. Narrower buckets mean fewer values to sort in phase 2 and longer histograms to add
+    # up in phase 1.
+    bounds = [s / SUB_SECOND for s in range(128 * SUB_SECOND)]
     for power in range(7, 24):
-        bounds += [float(2**power + i * 2 ** (power - 5)) for i in range(32)]
+        bounds += [float(2**power + i * 2**power / PER_OCTAVE) for i in range(PER_OCTAVE)]
     return bounds + [float(2**24)]
 
 
@@ -185,8 +191,7 @@ def build(month, sources=tuple(SOURCES)):
                 "ON CONFLICT (month, source) DO UPDATE SET dirty = false, built_at = EXCLUDED.built_at, targets = EXCLUDED.targets",
                 [month, name, clock.now(), json.dumps(_targets(steps))],
             )
-            DurationHistogram.objects.filter(month=month, source=name).delete()
-            DurationTotal.objects.filter(month=month, source=name).delete()
+            DurationRollup.objects.filter(month=month, source=name).delete()
             for sql, params in _month_selects(month, name, steps):
                 cursor.execute(sql, params)
 
@@ -200,20 +205,24 @@ def _month_selects(month, name, steps, *, insert=True):
     lateral, lateral_params, width = _step_rows(name, steps)
     within = ", ".join(f"count(*) FILTER (WHERE s.v <= s.t{i})" for i in range(width))
     where = f"f.{source.moment} >= %s AND f.{source.moment} < %s"
-    histogram = f"INSERT INTO {DurationHistogram._meta.db_table} (month, source, dimension, key, step, bucket, count) " if insert else ""
-    total = f"INSERT INTO {DurationTotal._meta.db_table} (month, source, dimension, key, step, rows, measured, within) " if insert else ""
+    insert = f"INSERT INTO {DurationRollup._meta.db_table} (month, source, dimension, key, step, rows, measured, within, histogram) " if insert else ""
     selects = []
     for dimension, column in [*source.dimensions.items(), (ALL, None)]:
         key = f"f.{column}::text" if column else "NULL::text"
         selects.append((
-            f"{histogram}SELECT %s::date, %s, %s, {key}, s.step, width_bucket(s.v, %s::float8[]), count(*) FROM {table} f {lateral} "
-            f"WHERE {where} AND s.v IS NOT NULL GROUP BY 4, 5, 6",
-            [month, name, dimension, BOUNDS, *lateral_params, start, end],
-        ))  # fmt: skip
-        selects.append((
-            f"{total}SELECT %s::date, %s, %s, {key}, s.step, count(*), count(s.v), jsonb_build_array({within}) FROM {table} f {lateral} "
-            f"WHERE {where} GROUP BY 4, 5",
-            [month, name, dimension, *lateral_params, start, end],
+            f"""{insert}
+            WITH totals AS (
+                SELECT {key} AS key, s.step, count(*) AS rows, count(s.v) AS measured, jsonb_build_array({within}) AS within
+                FROM {table} f {lateral} WHERE {where} GROUP BY 1, 2
+            ), buckets AS (
+                SELECT {key} AS key, s.step, width_bucket(s.v, %s::float8[]) AS b, count(*) AS n
+                FROM {table} f {lateral} WHERE {where} AND s.v IS NOT NULL GROUP BY 1, 2, 3
+            ), histograms AS (
+                SELECT key, step, jsonb_object_agg(b, n) AS histogram FROM buckets GROUP BY 1, 2
+            )
+            SELECT %s::date, %s, %s, t.key, t.step, t.rows, t.measured, t.within, coalesce(h.histogram, '{{}}'::jsonb)
+            FROM totals t LEFT JOIN histograms h ON h.key IS NOT DISTINCT FROM t.key AND h.step = t.step""",
+            [*lateral_params, start, end, BOUNDS, *lateral_params, start, end, month, name, dimension],
         ))  # fmt: skip
     return selects
 
@@ -226,27 +235,25 @@ def differences(limit=20):
     found = []
     for month, name in RollupMonth.objects.filter(dirty=False).order_by("month", "source").values_list("month", "source"):
         selects = _month_selects(month, name, _steps(name), insert=False)
-        stored = [
-            ("SELECT month, source, dimension, key, step, bucket, count FROM reports_durationhistogram WHERE month = %s AND source = %s", [month, name]),
-            ("SELECT month, source, dimension, key, step, rows, measured, within FROM reports_durationtotal WHERE month = %s AND source = %s", [month, name]),
-        ]
         with connection.cursor() as cursor:
-            for index, (table_sql, table_params) in enumerate(stored):
-                expected = set()
-                for sql, params in selects[index::2]:
-                    cursor.execute(sql, params)
-                    expected |= {_comparable(row) for row in cursor.fetchall()}
-                cursor.execute(table_sql, table_params)
-                if {_comparable(row) for row in cursor.fetchall()} != expected:
-                    found.append((month, name))
-                    break
+            expected = set()
+            for sql, params in selects:
+                cursor.execute(sql, params)
+                expected |= {_comparable(row) for row in cursor.fetchall()}
+            cursor.execute(
+                f"SELECT month, source, dimension, key, step, rows, measured, within, histogram FROM {DurationRollup._meta.db_table} "
+                "WHERE month = %s AND source = %s",
+                [month, name],
+            )
+            if {_comparable(row) for row in cursor.fetchall()} != expected:
+                found.append((month, name))
         if len(found) >= limit:
             break
     return found
 
 
 def _comparable(row):
-    return tuple(json.dumps(x) if isinstance(x, list) else x for x in row)
+    return tuple(json.dumps(json.loads(x) if isinstance(x, str) and x[:1] in "[{" else x, sort_keys=True) for x in row[5:]) + tuple(row[:5])
 
 
 def due_months(now=None):
@@ -290,7 +297,7 @@ def forget():
         # Migration 0003 rebuilds the facts before this table exists.
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {RollupMonth._meta.db_table}, {DurationHistogram._meta.db_table}, {DurationTotal._meta.db_table}")
+        cursor.execute(f"TRUNCATE {RollupMonth._meta.db_table}, {DurationRollup._meta.db_table}")
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -353,21 +360,17 @@ def summarise(span, steps, group_by, now=None):
 
     with report_queries(), connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT dimension, key, step, bucket, sum(count) FROM {DurationHistogram._meta.db_table} "
-            "WHERE source = %s AND dimension = ANY(%s) AND month = ANY(%s) GROUP BY 1, 2, 3, 4",
-            [span.source, dimensions, months],
-        )
-        for dimension_name, key, step, index, count in cursor.fetchall():
-            if step in keys:
-                histograms[(_group(dimension_name, key), step)][index] += int(count)
-        cursor.execute(
-            f"SELECT dimension, key, step, rows, measured, within FROM {DurationTotal._meta.db_table} "
+            f"SELECT dimension, key, step, rows, measured, within, histogram FROM {DurationRollup._meta.db_table} "
             "WHERE source = %s AND dimension = ANY(%s) AND month = ANY(%s)",
             [span.source, dimensions, months],
         )
-        for dimension_name, key, step, rows, measured, within in cursor.fetchall():
+        for dimension_name, key, step, rows, measured, within, histogram in cursor.fetchall():
             if step in keys:
-                add_total(_group(dimension_name, key), step, rows, measured, _within(within, steps, step))
+                group = _group(dimension_name, key)
+                add_total(group, step, rows, measured, _within(within, steps, step))
+                counts = histograms[(group, step)]
+                for index, count in json.loads(histogram).items():
+                    counts[int(index)] += count
         if rest:
             _rest_histograms(cursor, source, steps, group_by, rest, histograms)
             for group in _rest_totals(source, steps, group_by, rest):
@@ -477,71 +480,69 @@ def _ranks(histograms):
     return wanted
 
 
-def _key(group):
-    return "*" if group is OVERALL else "N" if group is None else f"V{group}"
-
-
 def _values_at_ranks(cursor, span, source, steps, group_by, wanted):
     """Phase 2: {(group, step, rank): value} for the ranks `wanted`, from one scan of the span's
-    facts. The facts are filtered by the wanted buckets' ranges per step (a width_bucket over the
-    ranges' edges is odd inside one); only the values of a wanted (group, step, bucket) are
-    numbered in their order, and only those at a wanted rank come back."""
-    edges = {}
-    buckets = ([], [], [])  # (group key, step, bucket) of each wanted bucket
-    ranks = ([], [], [], [])  # (group key, step, bucket, rank within the bucket) of each wanted rank
+    facts. Per step, the wanted buckets' edges make a short array: width_bucket over it gives each
+    value its slot, and only values in a wanted slot are kept; those of a wanted (group, step,
+    bucket) are numbered in their order, and only the ones at a wanted rank come back. Groups,
+    steps and slots are numbered so that the sort compares integers."""
+    groups = sorted({group for group, _step in wanted if group is not OVERALL and group is not None}, key=str)
+    ids = {OVERALL: 0, None: 1} | {group: i + 2 for i, group in enumerate(groups)}
     number = {step.key: i for i, step in enumerate(steps)}
-    for (group, step), found in wanted.items():
-        for index, (_below, inside) in found.items():
-            for column, value in zip(buckets, (_key(group), number[step], index), strict=True):
-                column.append(value)
-            for rank in inside:
-                for column, value in zip(ranks, (_key(group), number[step], index, rank), strict=True):
-                    column.append(value)
+    edges, slots = {}, {}  # step → edges; (step, bucket) → slot
     for step in steps:
-        indexes = sorted({index for (group, key), found in wanted.items() if key == step.key for index in found})
-        ranges = []
+        indexes = sorted({index for (_group, key), found in wanted.items() if key == step.key for index in found})
+        edges[step.key] = sorted({edge for index in indexes for edge in bucket_range(index)})
         for index in indexes:
-            low, high = bucket_range(index)
-            if ranges and ranges[-1][1] == low:
-                ranges[-1][1] = high
-            else:
-                ranges.append([low, high])
-        edges[step.key] = [edge for pair in ranges for edge in pair]
+            slots[(step.key, index)] = bisect_right(edges[step.key], bucket_range(index)[0])
     active = [step for step in steps if edges[step.key]]
     if not active:
         return {}
+    buckets = ([], [], [])  # (group, step, slot) of each wanted bucket
+    ranks = ([], [], [], [])  # (group, step, slot, rank within the bucket) of each wanted rank
+    for (group, step), found in wanted.items():
+        for index, (_below, inside) in found.items():
+            for column, value in zip(buckets, (ids[group], number[step], slots[(step, index)]), strict=True):
+                column.append(value)
+            for rank in inside:
+                for column, value in zip(ranks, (ids[group], number[step], slots[(step, index)], rank), strict=True):
+                    column.append(value)
+    wanted_slots = {step.key: sorted({slot for (key, _index), slot in slots.items() if key == step.key}) for step in active}
     group = f"f.{group_by}" if group_by else "NULL"
-    inside = " OR ".join(f"width_bucket(f.{step.duration}, %s::float8[]) %% 2 = 1" for step in active)
+    columns = ", ".join(f"width_bucket(f.{step.duration}, %s::float8[]) AS s{i}, f.{step.duration} AS v{i}" for i, step in enumerate(active))
+    inside = " OR ".join(f"s{i} = ANY(%s::int[])" for i in range(len(active)))
     per_step = " UNION ALL ".join(
-        f"SELECT g, {number[step.key]} AS step, v{i} AS v FROM candidates WHERE width_bucket(v{i}, %s::float8[]) %% 2 = 1"
-        for i, step in enumerate(active)
+        f"SELECT k, {number[step.key]} AS step, s{i} AS slot, v{i} AS v FROM candidates WHERE s{i} = ANY(%s::int[])" for i, step in enumerate(active)
     )
-    durations = ", ".join(f"f.{step.duration} AS v{i}" for i, step in enumerate(active))
     sql = f"""
         WITH candidates AS MATERIALIZED (
-            SELECT {group} AS g, {durations} FROM {source.model._meta.db_table} f
-            WHERE f.{source.moment} >= %s AND f.{source.moment} < %s AND ({inside})
-        ), bucketed AS MATERIALIZED (
-            SELECT (CASE WHEN g IS NULL THEN 'N' ELSE 'V' || g::text END) COLLATE "C" AS k, step, v, width_bucket(v, %s::float8[]) AS b
-            FROM ({per_step}) AS s
+            SELECT CASE WHEN c.g IS NULL THEN 1 ELSE m.id END AS k, c.* FROM (
+                SELECT {group} AS g, {columns} FROM {source.model._meta.db_table} f WHERE f.{source.moment} >= %s AND f.{source.moment} < %s
+            ) AS c LEFT JOIN unnest(%s::text[], %s::int[]) AS m (g, id) ON m.g = c.g::text
+            WHERE {inside}
+        ), kept AS MATERIALIZED (
+            {per_step}
         ), buckets AS (
-            SELECT * FROM unnest(%s::text[], %s::int[], %s::int[]) AS w (k, step, b)
+            SELECT * FROM unnest(%s::int[], %s::int[], %s::int[]) AS w (k, step, slot)
         ), numbered AS (
-            SELECT k, step, b, v, row_number() OVER (PARTITION BY k, step, b ORDER BY v) - 1 AS r FROM (
-                SELECT s.k, s.step, s.b, s.v FROM bucketed s JOIN buckets w USING (k, step, b)
+            SELECT k, step, slot, v, row_number() OVER (PARTITION BY k, step, slot ORDER BY v) - 1 AS r FROM (
+                SELECT s.k, s.step, s.slot, s.v FROM kept s JOIN buckets w USING (k, step, slot)
                 UNION ALL
-                SELECT w.k, s.step, s.b, s.v FROM bucketed s JOIN buckets w ON w.k = '*' AND w.step = s.step AND w.b = s.b
+                SELECT 0, s.step, s.slot, s.v FROM kept s JOIN buckets w ON w.k = 0 AND w.step = s.step AND w.slot = s.slot
             ) AS wanted
         )
-        SELECT k, step, b, r, v FROM numbered JOIN unnest(%s::text[], %s::int[], %s::int[], %s::bigint[]) AS q (k, step, b, r) USING (k, step, b, r)
+        SELECT k, step, slot, r, v FROM numbered JOIN unnest(%s::int[], %s::int[], %s::int[], %s::bigint[]) AS q (k, step, slot, r) USING (k, step, slot, r)
     """
-    params = [span.start, span.end, *(edges[step.key] for step in active), BOUNDS]
-    params += [edges[step.key] for step in active]
+    params = [*(edges[step.key] for step in active), span.start, span.end, [str(g) for g in groups], [ids[g] for g in groups]]
+    params += [wanted_slots[step.key] for step in active]
+    params += [wanted_slots[step.key] for step in active]
     params += [*buckets, *ranks]
     cursor.execute(sql, params)
-    keys = {_key(group): group for group, _step in wanted}
+    group_of = {i: group for group, i in ids.items()}
+    bucket_of = {(number[key], slot): index for (key, index), slot in slots.items()}
     values = {}
-    for k, step_number, index, rank, value in cursor.fetchall():
-        group, step = keys[k], steps[step_number].key
+    for k, step_number, slot, rank, value in cursor.fetchall():
+        group, step = group_of[k], steps[step_number].key
+        index = bucket_of[(step_number, slot)]
         values[(group, step, wanted[(group, step)][index][0] + rank)] = value
     return values

@@ -106,7 +106,7 @@ def assert_same(found, plain):
 
 def test_the_buckets_of_python_and_postgresql_agree():
     values = [*EDGES, *(b for b in rollup.BOUNDS), *(b - 0.001 for b in rollup.BOUNDS), *(b + 0.25 for b in rollup.BOUNDS[:200])]
-    assert rollup.bucket(-1.0) == 0 and rollup.bucket(0.0) == 1 and rollup.bucket(127.5) == 128 and rollup.bucket(128.0) == 129
+    assert rollup.bucket(-1.0) == 0 and rollup.bucket(0.0) == 1 and rollup.bucket(127.5) == 511 and rollup.bucket(128.0) == 513
     assert all(rollup.bucket_range(rollup.bucket(v))[0] <= v < rollup.bucket_range(rollup.bucket(v))[1] for v in values)
     if connection.vendor != "postgresql":
         return
