@@ -9,8 +9,10 @@ two phases (`summarise`), with the same figures as percentile_cont and COUNT FIL
 1. the histogram of the period = the rolled-up months' rows + a GROUP BY over the facts of the
    rest of the period (the edges, the current month, dirty months); its cumulative counts say in
    which bucket each rank percentile_cont needs lies. The counts come the same way.
-2. one scan of the period's facts fetches only the values in those buckets; sorted, they give the
-   exact values at those ranks.
+2. one scan of the period's facts keeps only the values in those buckets, numbers them in their
+   order within their bucket and returns the values at those ranks: the exact values
+   percentile_cont interpolates between. (Sorting them in Python was slower: a year's wanted
+   buckets hold ~100,000 values at 200,000 incidents, more to transfer than to sort.)
 
 The counts within target are not taken from the histogram: the acknowledgement's target depends
 on each row's priority, which the buckets do not keep. They are stored per month instead.
@@ -25,9 +27,8 @@ import math
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -260,7 +261,9 @@ def due_months(now=None):
     """The closed months that have facts and no clean rollup with today's targets: [(month, source)]."""
     if connection.vendor != "postgresql":
         return []
-    current = current_month(now)
+    # A month is due an hour after it closed: a service's transaction that began before midnight
+    # saw the month as current and marked nothing; by then it has committed.
+    current = current_month((now or clock.now()) - timedelta(hours=1))
     due = []
     for name, source in SOURCES.items():
         first = source.model.objects.order_by(source.moment).values_list(source.moment, flat=True).first()

@@ -152,7 +152,7 @@ def test_a_period_without_a_rolled_up_month_is_read_plainly(many_facts):
 
 
 @postgres_only
-def test_the_tables_read_the_rollup_only_without_incident_filters(many_facts, settings, django_assert_num_queries):
+def test_the_tables_read_the_rollup_only_without_incident_filters(many_facts, settings):
     from reports.filters import parse_filter
     from reports.selectors import TABLES
 
@@ -270,3 +270,11 @@ def test_a_cancelled_incident_leaves_its_month_rolled_up_without_it(january_inci
     found, plain = january_to_now("priority")
     assert_same(found, plain)
     assert not ResponseFact.objects.filter(incident=incident).exists()
+
+
+@postgres_only
+def test_a_month_is_due_an_hour_after_it_closed(many_facts):
+    with travel_to(local(2026, 3, 1, 0, 30)):
+        assert (date(2026, 2, 1), "response") not in rollup.due_months()
+    with travel_to(local(2026, 3, 1, 1, 0)):
+        assert (date(2026, 2, 1), "response") in rollup.due_months()
