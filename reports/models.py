@@ -57,6 +57,12 @@ class ResponseFact(models.Model):
                 include=["agency", "category", "kecamatan", "priority", "ack_s", "en_route_s", "on_scene_s", "resolved_s"],
                 name="response_fact_period_idx",
             ),
+            # Per step, by duration: the monthly rollups' phase 2 reads only the values of a few
+            # duration ranges over a year (reports/rollup.py), not the year's rows.
+            *(
+                models.Index(fields=[f"{step}_s"], include=["created_at", "agency", "category", "kecamatan", "priority"], name=f"response_fact_{step}_idx")
+                for step in ("ack", "en_route", "on_scene", "resolved")
+            ),
         ]
 
 
@@ -81,6 +87,10 @@ class HandlingFact(models.Model):
                 fields=["received_at"],
                 include=["shift", "operator", "category", "kecamatan", "priority", "created_s", "dispatched_s"],
                 name="handling_fact_period_idx",
+            ),
+            *(
+                models.Index(fields=[f"{step}_s"], include=["received_at", "shift", "operator"], name=f"handling_fact_{step}_idx")
+                for step in ("created", "dispatched")
             ),
         ]
 

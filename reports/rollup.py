@@ -432,24 +432,28 @@ def _period(source, parts):
 
 def _rest_histograms(cursor, source, steps, group_by, rest, histograms):
     """Add the histograms of the facts outside the rolled-up months: one scan, a grouping set per
-    step (and group)."""
+    step and group; the overall row's are added up here (half the sets to hash)."""
     period, params = _period(source, rest)
     group = f"f.{group_by}" if group_by else "0"
     buckets = ", ".join(f"width_bucket(f.{step.duration}, %s::float8[]) AS b{i}" for i, step in enumerate(steps))
-    sets = [f"(g, b{i})" for i in range(len(steps))] + ([f"(b{i})" for i in range(len(steps))] if group_by else [])
+    sets = ", ".join(f"(g, b{i})" for i in range(len(steps)))
     flags = ", ".join(f"GROUPING(b{i})" for i in range(len(steps)))
     columns = ", ".join(f"b{i}" for i in range(len(steps)))
     cursor.execute(
-        f"SELECT GROUPING(g), {flags}, g, {columns}, count(*) FROM (SELECT {group} AS g, {buckets} FROM {source.model._meta.db_table} f "
-        f"WHERE {period}) AS r GROUP BY GROUPING SETS ({', '.join(sets)})",
+        f"SELECT {flags}, g, {columns}, count(*) FROM (SELECT {group} AS g, {buckets} FROM {source.model._meta.db_table} f "
+        f"WHERE {period}) AS r GROUP BY GROUPING SETS ({sets})",
         [*([BOUNDS] * len(steps)), *params],
     )
+    width = len(steps)
     for row in cursor.fetchall():
-        all_rows, flags, key, indexes, count = row[0], row[1 : 1 + len(steps)], row[1 + len(steps)], row[2 + len(steps) : -1], row[-1]
+        flags, key, indexes, count = row[:width], row[width], row[width + 1 : -1], row[-1]
         i = flags.index(0)
         if indexes[i] is None:  # the step's NULL durations: missing, counted by the totals
             continue
-        histograms[(OVERALL if all_rows or not group_by else key, steps[i].key)][indexes[i]] += count
+        step = steps[i].key
+        histograms[(OVERALL, step)][indexes[i]] += count
+        if group_by:
+            histograms[(key, step)][indexes[i]] += count
 
 
 def _rest_totals(source, steps, group_by, rest):
@@ -484,11 +488,12 @@ def _ranks(histograms):
 
 
 def _values_at_ranks(cursor, span, source, steps, group_by, wanted):
-    """Phase 2: {(group, step, rank): value} for the ranks `wanted`, from one scan of the span's
-    facts. Per step, the wanted buckets' edges make a short array: width_bucket over it gives each
-    value its slot, and only values in a wanted slot are kept; those of a wanted (group, step,
-    bucket) are numbered in their order, and only the ones at a wanted rank come back. Groups,
-    steps and slots are numbered so that the sort compares integers."""
+    """Phase 2: {(group, step, rank): value} for the ranks `wanted`, from one query over the span's
+    facts: per step, the values in the wanted buckets' ranges are read from the step's index (an
+    index range scan each: only those values are read, not the year). The wanted buckets' edges
+    make a short array: width_bucket over it gives each value its slot; the values of a wanted
+    (group, step, bucket) are numbered in their order, and only the ones at a wanted rank come
+    back. Groups, steps and slots are numbered so that the sort compares integers."""
     groups = sorted({group for group, _step in wanted if group is not OVERALL and group is not None}, key=str)
     ids = {OVERALL: 0, None: 1} | {group: i + 2 for i, group in enumerate(groups)}
     number = {step.key: i for i, step in enumerate(steps)}
@@ -510,21 +515,26 @@ def _values_at_ranks(cursor, span, source, steps, group_by, wanted):
             for rank in inside:
                 for column, value in zip(ranks, (ids[group], number[step], slots[(step, index)], rank), strict=True):
                     column.append(value)
-    wanted_slots = {step.key: sorted({slot for (key, _index), slot in slots.items() if key == step.key}) for step in active}
     group = f"f.{group_by}" if group_by else "NULL"
-    columns = ", ".join(f"width_bucket(f.{step.duration}, %s::float8[]) AS s{i}, f.{step.duration} AS v{i}" for i, step in enumerate(active))
-    inside = " OR ".join(f"s{i} = ANY(%s::int[])" for i in range(len(active)))
-    per_step = " UNION ALL ".join(
-        f"SELECT k, {number[step.key]} AS step, s{i} AS slot, v{i} AS v FROM candidates WHERE s{i} = ANY(%s::int[])" for i, step in enumerate(active)
-    )
+    table, moment = source.model._meta.db_table, source.moment
+    ranges, params = [], []
+    for step in active:
+        merged = []  # adjacent wanted buckets as one range: one index range scan
+        for low, high in (bucket_range(index) for (key, index) in sorted(slots) if key == step.key):
+            if merged and merged[-1][1] == low:
+                merged[-1][1] = high
+            else:
+                merged.append([low, high])
+        for low, high in merged:
+            ranges.append(
+                f"SELECT {group} AS g, {number[step.key]} AS step, width_bucket(f.{step.duration}, %s::float8[]) AS slot, f.{step.duration} AS v "
+                f"FROM {table} f WHERE f.{step.duration} >= %s AND f.{step.duration} < %s AND f.{moment} >= %s AND f.{moment} < %s"
+            )
+            params += [edges[step.key], low, high, span.start, span.end]
     sql = f"""
-        WITH candidates AS MATERIALIZED (
-            SELECT CASE WHEN c.g IS NULL THEN 1 ELSE m.id END AS k, c.* FROM (
-                SELECT {group} AS g, {columns} FROM {source.model._meta.db_table} f WHERE f.{source.moment} >= %s AND f.{source.moment} < %s
-            ) AS c LEFT JOIN unnest(%s::text[], %s::int[]) AS m (g, id) ON m.g = c.g::text
-            WHERE {inside}
-        ), kept AS MATERIALIZED (
-            {per_step}
+        WITH kept AS MATERIALIZED (
+            SELECT CASE WHEN c.g IS NULL THEN 1 ELSE m.id END AS k, c.step, c.slot, c.v
+            FROM ({" UNION ALL ".join(ranges)}) AS c LEFT JOIN unnest(%s::text[], %s::int[]) AS m (g, id) ON m.g = c.g::text
         ), buckets AS (
             SELECT * FROM unnest(%s::int[], %s::int[], %s::int[]) AS w (k, step, slot)
         ), numbered AS (
@@ -536,10 +546,7 @@ def _values_at_ranks(cursor, span, source, steps, group_by, wanted):
         )
         SELECT k, step, slot, r, v FROM numbered JOIN unnest(%s::int[], %s::int[], %s::int[], %s::bigint[]) AS q (k, step, slot, r) USING (k, step, slot, r)
     """
-    params = [*(edges[step.key] for step in active), span.start, span.end, [str(g) for g in groups], [ids[g] for g in groups]]
-    params += [wanted_slots[step.key] for step in active]
-    params += [wanted_slots[step.key] for step in active]
-    params += [*buckets, *ranks]
+    params += [[str(g) for g in groups], [ids[g] for g in groups], *buckets, *ranks]
     cursor.execute(sql, params)
     group_of = {i: group for group, i in ids.items()}
     bucket_of = {(number[key], slot): index for (key, index), slot in slots.items()}
