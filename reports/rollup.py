@@ -476,12 +476,13 @@ def _ranks(histograms):
     for (group, step), histogram in histograms.items():
         measured = sum(histogram.values())
         ranks = sorted({r for f in (0.5, 0.9) for r in (math.floor(f * (measured - 1)), math.ceil(f * (measured - 1)))})
-        found, below = {}, 0
+        found, below, pending = {}, 0, list(reversed(ranks))
         for index in sorted(histogram):
             count = histogram[index]
-            inside = [r - below for r in ranks if below <= r < below + count]
-            if inside:
-                found[index] = (below, inside)
+            while pending and pending[-1] < below + count:
+                found.setdefault(index, (below, []))[1].append(pending.pop() - below)
+            if not pending:
+                break
             below += count
         wanted[(group, step)] = found
     return wanted
