@@ -138,8 +138,8 @@ class RollupMonth(models.Model):
 class DurationRollup(models.Model):
     """One step of one group in one rolled-up month: the group's rows, how many had the step
     measured, how many were within each of the step's targets (counts add up across months), and
-    the histogram of the measured durations, {bucket: count} over reports.rollup.BOUNDS (a
-    percentile does not add up; the histogram says where its ranks lie). `dimension` is the fact
+    the histogram of the measured durations over reports.rollup.BOUNDS, [first bucket, its count,
+    the next one's, …] (a percentile does not add up; the histogram says where its ranks lie). `dimension` is the fact
     field grouped by ("agency", "category", …) or "all" (key NULL); `key` its value as text, NULL
     for NULL. One row per step and group keeps a year's read to a few hundred rows."""
 
@@ -151,7 +151,7 @@ class DurationRollup(models.Model):
     rows = models.IntegerField()
     measured = models.IntegerField()
     within = models.JSONField(default=list)
-    histogram = models.JSONField(default=dict)
+    histogram = models.JSONField(default=list)
 
     class Meta:
         indexes = [models.Index(fields=["source", "dimension", "month"], name="duration_rollup_read_idx")]

@@ -26,6 +26,8 @@ import json
 import math
 from bisect import bisect_right
 from collections import defaultdict
+from itertools import accumulate
+from operator import add
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -219,9 +221,12 @@ def _month_selects(month, name, steps, *, insert=True):
                 SELECT {key} AS key, s.step, width_bucket(s.v, %s::float8[]) AS b, count(*) AS n
                 FROM {table} f {lateral} WHERE {where} AND s.v IS NOT NULL GROUP BY 1, 2, 3
             ), histograms AS (
-                SELECT key, step, jsonb_object_agg(b, n) AS histogram FROM buckets GROUP BY 1, 2
+                SELECT key, step, min(b) AS first, max(b) AS last, jsonb_object_agg(b, n) AS counts FROM buckets GROUP BY 1, 2
             )
-            SELECT %s::date, %s, %s, t.key, t.step, t.rows, t.measured, t.within, coalesce(h.histogram, '{{}}'::jsonb)
+            SELECT %s::date, %s, %s, t.key, t.step, t.rows, t.measured, t.within, coalesce((
+                SELECT jsonb_build_array(h.first) || jsonb_agg(coalesce((h.counts ->> i::text)::int, 0) ORDER BY i)
+                FROM generate_series(h.first, h.last) AS i
+            ), '[]'::jsonb)
             FROM totals t LEFT JOIN histograms h ON h.key IS NOT DISTINCT FROM t.key AND h.step = t.step""",
             [*lateral_params, start, end, BOUNDS, *lateral_params, start, end, month, name, dimension],
         ))  # fmt: skip
@@ -350,7 +355,7 @@ def summarise(span, steps, group_by, now=None):
     rest = _rest(span, months)
     keys = {step.key for step in steps}
     dimensions = [dimension, ALL] if dimension != ALL else [ALL]
-    histograms = defaultdict(lambda: defaultdict(int))  # (group, step) → {bucket: count}
+    histograms = defaultdict(lambda: [0] * (len(BOUNDS) + 1))  # (group, step) → count per bucket
     totals = defaultdict(lambda: {"rows": 0, "steps": {}})  # group → rows, {step: [measured, [within…]]}
 
     def add_total(group, step, rows, measured, within):
@@ -371,9 +376,10 @@ def summarise(span, steps, group_by, now=None):
             if step in keys:
                 group = _group(dimension_name, key)
                 add_total(group, step, rows, measured, _within(within, steps, step))
-                counts = histograms[(group, step)]
-                for index, count in json.loads(histogram).items():
-                    counts[int(index)] += count
+                counts, stored = histograms[(group, step)], json.loads(histogram)
+                if stored:
+                    first, end = stored[0], stored[0] + len(stored) - 1
+                    counts[first:end] = map(add, counts[first:end], stored[1:])
         if rest:
             _rest_histograms(cursor, source, steps, group_by, rest, histograms)
             for group in _rest_totals(source, steps, group_by, rest):
@@ -470,20 +476,18 @@ def _rest_totals(source, steps, group_by, rest):
 
 
 def _ranks(histograms):
-    """{(group, step): {bucket: how many values lie below it}} for the buckets that hold the ranks
-    percentile_cont reads for p50 and p90 (floor and ceil of f·(n−1), 0-based)."""
+    """{(group, step): {bucket: (how many values lie below it, [ranks within it])}} for the buckets
+    that hold the ranks percentile_cont reads for p50 and p90 (floor and ceil of f·(n−1), 0-based)."""
     wanted = {}
-    for (group, step), histogram in histograms.items():
-        measured = sum(histogram.values())
-        ranks = sorted({r for f in (0.5, 0.9) for r in (math.floor(f * (measured - 1)), math.ceil(f * (measured - 1)))})
-        found, below, pending = {}, 0, list(reversed(ranks))
-        for index in sorted(histogram):
-            count = histogram[index]
-            while pending and pending[-1] < below + count:
-                found.setdefault(index, (below, []))[1].append(pending.pop() - below)
-            if not pending:
-                break
-            below += count
+    for (group, step), counts in histograms.items():
+        cumulative = list(accumulate(counts))
+        measured = cumulative[-1]
+        found = {}
+        if measured:
+            for rank in sorted({r for f in (0.5, 0.9) for r in (math.floor(f * (measured - 1)), math.ceil(f * (measured - 1)))}):
+                index = bisect_right(cumulative, rank)
+                below = cumulative[index - 1] if index else 0
+                found.setdefault(index, (below, []))[1].append(rank - below)
         wanted[(group, step)] = found
     return wanted
 
