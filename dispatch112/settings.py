@@ -414,6 +414,13 @@ REPORTS_ACK_TARGET_PERCENT = env.int("REPORTS_ACK_TARGET_PERCENT", 90, minimum=1
 # The response and call-handling tables read the report facts (reports/models.py); false: they
 # compute from the live incident tables, slower over long periods (same figures).
 REPORTS_FACTS = env.bool("REPORTS_FACTS", True)
+# Over long periods those tables read the monthly rollups of closed months (reports/rollup.py) on
+# PostgreSQL; false: always the facts themselves (same figures, slower over a year).
+REPORTS_ROLLUPS = env.bool("REPORTS_ROLLUPS", True)
+CELERY_BEAT_SCHEDULE["build-report-rollups"] = {
+    "task": "reports.tasks.build_rollups",
+    "schedule": env.int("REPORTS_ROLLUP_INTERVAL_SECONDS", 3600, minimum=60),
+}
 REPORTS_MAX_RANGE_DAYS = env.int("REPORTS_MAX_RANGE_DAYS", 3660, minimum=1)
 
 # --- Intake: telephony events, AML, WhatsApp/SMS -------------------------------------------------

@@ -16,6 +16,7 @@ from collections import Counter
 from django.db import connection, transaction
 
 from incidents.models import Assignment, Call, CallOutcome, Incident, IncidentStatus
+from reports import rollup
 from reports.models import CALL_HOUR_SHARDS, CallHour, HandlingFact, ResponseFact
 
 BATCH = 5000
@@ -56,6 +57,9 @@ def refresh(incidents, *, new=False):
         return
     # No savepoint: a failure here fails the service's whole transaction anyway.
     with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(*rollup.mark_dirty_sql(ids))
         if not new:
             ResponseFact.objects.filter(incident_id__in=ids).delete()
             HandlingFact.objects.filter(incident_id__in=ids).delete()
@@ -97,6 +101,9 @@ def stored_call_hours():
 def rebuild():
     """Rewrite every fact. Returns (response rows, handling rows)."""
     with transaction.atomic():
+        # The rollups were built from the facts rewritten here: they are built again afterwards
+        # (rollup.rebuild; `manage.py report_facts --rebuild` does).
+        rollup.forget()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("TRUNCATE reports_responsefact, reports_handlingfact, reports_callhour")

@@ -163,6 +163,13 @@ class ReportFilter:
             return None
         return CallHour.objects.filter(hour__gte=self.start, hour__lt=self.end).order_by()
 
+    def rollup(self, source):
+        """The reports.rollup.Span of response_facts() ("response") or handling_facts()
+        ("handling"), or None when an incident filter is chosen (the rollups know no incidents)."""
+        from reports.rollup import Span
+
+        return None if self.narrows_incidents else Span(source, self.start, self.end)
+
     def calls(self):
         queryset = Call.objects.filter(received_at__gte=self.start, received_at__lt=self.end)
         if self.narrows_incidents:

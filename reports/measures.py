@@ -14,6 +14,7 @@ import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, F, FloatField, Func, IntegerField, Value, When
 
@@ -67,9 +68,14 @@ def percentile(sorted_values, fraction):
     """PostgreSQL's percentile_cont on an ascending list."""
     if not sorted_values:
         return None
-    position = fraction * (len(sorted_values) - 1)
+    return interpolate(len(sorted_values), fraction, sorted_values.__getitem__)
+
+
+def interpolate(count, fraction, value_at):
+    """percentile_cont of `count` values, `value_at(rank)` giving the rank-th smallest (0-based)."""
+    position = fraction * (count - 1)
     low, high = math.floor(position), math.ceil(position)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+    return value_at(low) + (value_at(high) - value_at(low)) * (position - low)
 
 
 class Seconds(Func):
@@ -102,9 +108,18 @@ def report_queries():
         yield
 
 
-def summarise(queryset, steps, *, group_by=None):
+def summarise(queryset, steps, *, group_by=None, rollup=None):
     """(overall, [per group]) GroupFigures: the whole queryset, and one per value of `group_by` (a
-    field path; None: no groups). Groups come in no particular order; NULL is a group too."""
+    field path; None: no groups). Groups come in no particular order; NULL is a group too.
+    `rollup`: the reports.rollup.Span the queryset holds the facts of, when the monthly rollups can
+    answer for it (no incident filter); they are read when REPORTS_ROLLUPS is on and a month of the
+    span is rolled up, with the same figures."""
+    if rollup is not None and uses_sql_percentiles() and settings.REPORTS_ROLLUPS:
+        from reports import rollup as rollups
+
+        found = rollups.summarise(rollup, steps, group_by)
+        if found is not None:
+            return found
     if uses_sql_percentiles():
         return _summarise_in_sql(queryset, steps, group_by)
     return _summarise_in_python(queryset, steps, group_by)
@@ -119,7 +134,8 @@ def _target_expression(step, target):
     )
 
 
-def _summarise_in_sql(queryset, steps, group_by):
+def _summarise_in_sql(queryset, steps, group_by, *, percentiles=True):
+    """`percentiles` False: the counts only (p50 and p90 None), without the sorts."""
     # Django builds the rows (filters, joins, each duration and target once per row); the
     # aggregation around them is plain SQL: one percentile_cont over an array of fractions sorts
     # each step once, and GROUPING SETS gives the groups and the overall row in one scan.
@@ -128,7 +144,8 @@ def _summarise_in_sql(queryset, steps, group_by):
     for step in steps:
         duration = f"_s_{step.key}"
         columns[duration] = F(step.duration) if step.duration else Seconds(F(step.end), F(step.start))
-        aggregates += [f'COUNT("{duration}")', f'PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "{duration}")']
+        percentile = f'PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "{duration}")' if percentiles else "NULL"
+        aggregates += [f'COUNT("{duration}")', percentile]
         for index, target in enumerate(step.targets):
             limit = f"_t_{step.key}{index}"
             columns[limit] = _target_expression(step, target)

@@ -57,6 +57,12 @@ class ResponseFact(models.Model):
                 include=["agency", "category", "kecamatan", "priority", "ack_s", "en_route_s", "on_scene_s", "resolved_s"],
                 name="response_fact_period_idx",
             ),
+            # Per step, by duration: the monthly rollups' phase 2 reads only the values of a few
+            # duration ranges over a year (reports/rollup.py), not the year's rows.
+            *(
+                models.Index(fields=[f"{step}_s"], include=["created_at", "agency", "category", "kecamatan", "priority"], name=f"response_fact_{step}_idx")
+                for step in ("ack", "en_route", "on_scene", "resolved")
+            ),
         ]
 
 
@@ -82,6 +88,10 @@ class HandlingFact(models.Model):
                 include=["shift", "operator", "category", "kecamatan", "priority", "created_s", "dispatched_s"],
                 name="handling_fact_period_idx",
             ),
+            *(
+                models.Index(fields=[f"{step}_s"], include=["received_at", "shift", "operator"], name=f"handling_fact_{step}_idx")
+                for step in ("created", "dispatched")
+            ),
         ]
 
 
@@ -104,3 +114,44 @@ class CallHour(models.Model):
 
 
 CALL_HOUR_SHARDS = 8
+
+
+# --- monthly rollups of the duration tables (reports/rollup.py) ---------------------------------
+
+
+class RollupMonth(models.Model):
+    """Whether one closed WITA month of one fact table is rolled up. `dirty`: a fact of that month
+    changed after the build (reports.facts.refresh marks it), so its rows are not read until the
+    month is built again. `targets`: the targets the within-target counts were counted against;
+    a month counted against other targets than today's settings is not read either."""
+
+    month = models.DateField()  # the first day of the month
+    source = models.CharField(max_length=16)  # "response" or "handling"
+    built_at = models.DateTimeField(null=True)
+    dirty = models.BooleanField(default=True)
+    targets = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "source"], name="rollup_month_unique")]
+
+
+class DurationRollup(models.Model):
+    """One step of one group in one rolled-up month: the group's rows, how many had the step
+    measured, how many were within each of the step's targets (counts add up across months), and
+    the histogram of the measured durations over reports.rollup.BOUNDS, [first bucket, its count,
+    the next one's, …] (a percentile does not add up; the histogram says where its ranks lie). `dimension` is the fact
+    field grouped by ("agency", "category", …) or "all" (key NULL); `key` its value as text, NULL
+    for NULL. One row per step and group keeps a year's read to a few hundred rows."""
+
+    month = models.DateField()
+    source = models.CharField(max_length=16)
+    dimension = models.CharField(max_length=16)
+    key = models.CharField(max_length=64, null=True)
+    step = models.CharField(max_length=16)
+    rows = models.IntegerField()
+    measured = models.IntegerField()
+    within = models.JSONField(default=list)
+    histogram = models.JSONField(default=list)
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "dimension", "month"], name="duration_rollup_read_idx")]

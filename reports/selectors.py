@@ -191,9 +191,9 @@ def _duration_row(label, figures, steps, key=None):
     return row
 
 
-def duration_table(key, title, queryset, steps, *, group_by, group_label, note=""):
+def duration_table(key, title, queryset, steps, *, group_by, group_label, note="", rollup=None):
     """One row per group, sorted by name, and an "All" row first."""
-    overall, groups = summarise(queryset, steps, group_by=group_by)
+    overall, groups = summarise(queryset, steps, group_by=group_by, rollup=rollup)
     labels = _labels(group_by, [g.key for g in groups])
     rows = [_duration_row(labels.get(g.key) or UNKNOWN, g, steps, g.key) for g in groups]
     rows.sort(key=_sort_key(group_by))
@@ -319,7 +319,8 @@ def _handling_table(key, title, group_by, group_label):
     def table(report):
         facts = use_facts()
         rows = report.handling_facts() if facts else _handled_calls(report)
-        return duration_table(key, title, rows, handling_steps(facts), group_by=group_by, group_label=group_label)
+        rollup = report.rollup("handling") if facts else None
+        return duration_table(key, title, rows, handling_steps(facts), group_by=group_by, group_label=group_label, rollup=rollup)
 
     table.__name__ = key
     return table
@@ -347,8 +348,9 @@ def _response_table(key, title, group_by, group_label):
         facts = use_facts()
         rows = report.response_facts() if facts else _responses(report)
         return duration_table(
-            key, title, rows, response_steps(facts), group_by=group_by[0 if facts else 1], group_label=group_label, note=str(RESPONSE_NOTE)
-        )
+            key, title, rows, response_steps(facts), group_by=group_by[0 if facts else 1], group_label=group_label, note=str(RESPONSE_NOTE),
+            rollup=report.rollup("response") if facts else None,
+        )  # fmt: skip
 
     table.__name__ = key
     return table
