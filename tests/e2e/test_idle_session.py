@@ -74,6 +74,17 @@ def test_the_operators_call_survives_an_ended_session_and_is_cleared_once_logged
     expect(page.locator("#intake-banner")).to_be_hidden()
 
 
+def test_what_the_console_loads_by_itself_does_not_count_as_the_operators_activity(demo, live_server, page):
+    """The queue and the hazard alerts load at start and again after every reconnect: asked in the
+    background, so that a console left alone still times out (a reconnecting one used to stay in)."""
+    asked = {}
+    page.on("request", lambda request: asked.setdefault(request.url.split("?")[0].removeprefix(live_server.url), request.headers))
+    open_console(page, live_server)
+    page.wait_for_load_state("networkidle")
+    for path in ("/api/v1/cap/received/", "/api/v1/incidents/"):
+        assert asked[path].get("x-dispatch112-background") == "1", (path, asked[path])
+
+
 def test_logging_out_on_purpose_leaves_no_draft_for_the_next_operator(demo, live_server, page):
     open_console(page, live_server)
     page.fill("#caller_number", "081234567890")

@@ -2,7 +2,7 @@
 // like) that are in force for the region, above the console — the same alerts the supervisor's
 // map draws. Loaded from the API, then kept live by the pushed cap.alert_received /
 // cap.alert_cancelled events; an alert leaves the strip when it expires.
-import { get } from "../api.js";
+import { getInBackground } from "../api.js";
 import { el, witaTime } from "../format.js";
 
 const SEVERE = new Set(["Extreme", "Severe"]);
@@ -27,7 +27,9 @@ function render() {
 }
 
 export async function loadHazards() {
-  const { ok, data } = await get("/api/v1/cap/received/");
+  // In the background: it runs on page load and after every reconnect, never because the user acted,
+  // so it must not keep an idle session alive (dispatch112/idle.py).
+  const { ok, data } = await getInBackground("/api/v1/cap/received/");
   if (!ok) return;
   alerts.clear();
   data.results.forEach((alert) => alerts.set(alert.id, alert));
