@@ -125,6 +125,12 @@ def summarise(queryset, steps, *, group_by=None, rollup=None):
     return _summarise_in_python(queryset, steps, group_by)
 
 
+def counts(queryset, steps, *, group_by=None):
+    """summarise() without the percentiles (p50/p90 None), so without their sorts: the rows,
+    measured, missing and within-target counts (PostgreSQL only)."""
+    return _summarise_in_sql(queryset, steps, group_by, percentiles=False)
+
+
 def _target_expression(step, target):
     if not isinstance(target.seconds, dict):
         return Value(target.seconds)

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from dispatch112 import clock
 from reports.filters import day_start, wita
-from reports.measures import GroupFigures, StepFigures, interpolate, report_queries
+from reports.measures import GroupFigures, StepFigures, counts, interpolate, report_queries
 from reports.models import DurationRollup, HandlingFact, ResponseFact, RollupMonth
 
 
@@ -463,12 +463,10 @@ def _rest_histograms(cursor, source, steps, group_by, rest, histograms):
 def _rest_totals(source, steps, group_by, rest):
     """The counts of the facts outside the rolled-up months, a query per part (each an index range
     scan): [overall, *groups] GroupFigures, the overall row's key OVERALL."""
-    from reports.measures import _summarise_in_sql
-
     found = []
     for start, end in rest:
         queryset = source.model.objects.filter(**{f"{source.moment}__gte": start, f"{source.moment}__lt": end}).order_by()
-        overall, groups = _summarise_in_sql(queryset, steps, group_by, percentiles=False)
+        overall, groups = counts(queryset, steps, group_by=group_by)
         overall.key = OVERALL
         found += [overall, *groups]
     return found
