@@ -37,6 +37,8 @@ import uuid
 
 from channels.layers import get_channel_layer
 
+from dispatch112.frames import SharedText
+
 logger = logging.getLogger(__name__)
 
 STOP = "fanout.stop"
@@ -49,6 +51,10 @@ BATCH_INTERVAL_SECONDS = 0.1
 # half of the process, and the API requests and console handshakes of the same process the rest
 # (under load, sending sooner would only make smaller batches, more frames, and slower intake).
 BUSY_SHARE_WAIT = 1.0
+# A pass over the consoles gives the event loop back this often: the loop also carries the API
+# requests of the process (each hops between it and a worker thread several times), and a pass over
+# 500 consoles held it for 100 ms and more, which every request waiting on a hop then waited too.
+SLICE_SECONDS = 0.004
 # channels_redis forgets a group member after `group_expiry` (a day by default): a quiet agency
 # group would silently stop pushing. The hub adds its groups again well before that.
 REFRESH_FRACTION = 0.25
@@ -65,6 +71,14 @@ class _Stopped(Exception):
 def batch_text(messages):
     """One frame for several pushed events (each carries its serialised `text`)."""
     return '{"type":"events","events":[' + ",".join(m["text"] for m in messages) + "]}"
+
+
+def frame_text(messages):
+    """The one frame carrying these messages, when they are all pushed events (each carries its
+    serialised `text`), shared by every console that gets the same list; else None."""
+    if not all("text" in m for m in messages):
+        return None
+    return SharedText(messages[0]["text"] if len(messages) == 1 else batch_text(messages))
 
 
 def addressed(group, message):
@@ -202,10 +216,15 @@ class Hub:
             for consumer in list(self.members.get(message.get("group"), ())):
                 per_consumer.setdefault(consumer, []).append(message)
         texts = {}
+        loop = asyncio.get_running_loop()
+        slice_end = loop.time() + SLICE_SECONDS
         for consumer, messages in per_consumer.items():
+            if loop.time() >= slice_end:
+                await asyncio.sleep(0)
+                slice_end = loop.time() + SLICE_SECONDS
             key = tuple(map(id, messages))
             if key not in texts:
-                texts[key] = batch_text(messages) if len(messages) > 1 and all("text" in m for m in messages) else None
+                texts[key] = frame_text(messages)
             try:
                 await consumer.deliver(messages, texts[key])
             except Exception:  # noqa: BLE001 — one broken socket must not keep the messages from the others

@@ -260,3 +260,48 @@ def test_the_events_of_one_transaction_go_to_the_layer_as_one_message_per_group(
         assert fanout.batch_text(to_console["messages"]) == '{"type":"events","events":[{"type":"event","id":1},{"type":"event","id":2}]}'
 
     asyncio.run(scenario())
+
+
+class _SlowConsole:
+    def __init__(self, log, name):
+        self.log, self.name = log, name
+
+    async def deliver(self, messages, text=None):
+        self.log.append(self.name)
+
+
+def _pass_over(consoles, slice_seconds, monkeypatch):
+    """The order in which the hub's pass over `consoles` consoles and a ticking task ran."""
+    monkeypatch.setattr(fanout, "SLICE_SECONDS", slice_seconds)
+    log = []
+
+    async def scenario():
+        hub = fanout.Hub(layer=None)
+        hub.members["console"] = {_SlowConsole(log, "console"): None for _ in range(consoles)}
+        stop = asyncio.Event()
+
+        async def tick():
+            while not stop.is_set():
+                log.append("tick")
+                await asyncio.sleep(0)
+
+        ticker = asyncio.get_running_loop().create_task(tick())
+        await asyncio.sleep(0)
+        log.clear()
+        await hub._deliver([{"type": "event.push", "id": 1, "group": "console", "text": "{}"}])
+        stop.set()
+        await ticker
+
+    asyncio.run(scenario())
+    return log
+
+
+def test_a_pass_over_many_consoles_gives_the_event_loop_back_between_slices(monkeypatch):
+    # Each slice is at least one console: with no time to spare the loop runs between every two.
+    order = _pass_over(5, 0.0, monkeypatch)
+    assert order.count("console") == 5
+    assert not any(a == b == "console" for a, b in zip(order, order[1:]))
+    # With time to spare the pass is one slice: nothing runs in between.
+    order = _pass_over(5, 60.0, monkeypatch)
+    first = order.index("console")
+    assert order[first : first + 5] == ["console"] * 5
