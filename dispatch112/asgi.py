@@ -1,8 +1,10 @@
 import os
 
-from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dispatch112.settings")
+
+from dispatch112.handlers import get_asgi_application  # noqa: E402
+
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
@@ -10,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.middleware import TwoFactorScopeMiddleware  # noqa: E402
+from dispatch112.frames import PreparedSend  # noqa: E402
 from dispatch112.routing import websocket_urlpatterns  # noqa: E402
 from dispatch112.wssession import WebsocketAuthMiddlewareStack  # noqa: E402
 from ops.metrics import WebsocketMetrics  # noqa: E402
@@ -17,6 +20,8 @@ from ops.metrics import WebsocketMetrics  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": WebsocketMetrics(AllowedHostsOriginValidator(WebsocketAuthMiddlewareStack(TwoFactorScopeMiddleware(URLRouter(websocket_urlpatterns))))),
+        "websocket": PreparedSend(
+            WebsocketMetrics(AllowedHostsOriginValidator(WebsocketAuthMiddlewareStack(TwoFactorScopeMiddleware(URLRouter(websocket_urlpatterns)))))
+        ),
     }
 )
