@@ -32,6 +32,7 @@ from incidents.models import (
     IncidentStatus,
 )
 from incidents.phone import normalise_phone
+from incidents.snapshots import known_without_assignments
 from incidents.snapshots import incident_snapshots
 from incidents.serializers import (
     AdvanceInput,
@@ -394,8 +395,9 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             **data,
         )
         body = CallSerializer(call).data
-        if new_incident:  # the incident as written: only its assignments (none yet) are read back
-            body["incident_detail"] = IncidentSerializer(call.incident).data
+        if new_incident:  # the incident as written, with no assignments yet: nothing is read back
+            with known_without_assignments(call.incident):
+                body["incident_detail"] = IncidentSerializer(call.incident).data
         elif call.incident_id:
             body["incident_detail"] = IncidentSerializer(Incident.objects.with_related().get(pk=call.incident_id)).data
         return Response(body, status=status.HTTP_201_CREATED)

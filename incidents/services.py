@@ -34,7 +34,7 @@ from incidents.models import (
 )
 from incidents.phone import mask_phone, normalise_phone
 from incidents.selectors import kelurahan_for_point, nearest_post
-from incidents.snapshots import assignment_snapshot, incident_snapshot
+from incidents.snapshots import assignment_snapshot, incident_snapshot, known_without_assignments
 from reports import facts as report_facts
 from shifts.selectors import active_shift_types, shift_stamp
 
@@ -312,11 +312,8 @@ def incident_create(*, by, call, data, at=None, shift_types=None):
     call.save(update_fields=["incident"])
     report_facts.refresh([incident], new=True)
     _number_incident(incident, now)
-    # A new incident has no assignments: its snapshot and its event's audience need no query for
-    # them. Only for this event: the caller may dispatch the incident and read its assignments.
-    incident._prefetched_objects_cache = {"assignments": Assignment.objects.none()}
-    _event("incident.created", incident=incident, by=by, at=now, agency_ids=(), call={"id": call.pk, "caller_masked": mask_phone(call.caller_number)})
-    del incident._prefetched_objects_cache
+    with known_without_assignments(incident):
+        _event("incident.created", incident=incident, by=by, at=now, agency_ids=(), call={"id": call.pk, "caller_masked": mask_phone(call.caller_number)})
     return incident
 
 

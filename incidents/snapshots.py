@@ -39,6 +39,20 @@ def assignment_snapshot(assignment):
     }
 
 
+@contextlib.contextmanager
+def known_without_assignments(incident):
+    """While the block runs, `incident` (just created: nothing dispatched yet) is known to have no
+    assignments: its snapshot and its event's audience need no query for them. Only while the block
+    runs: a dispatch later adds some."""
+    from incidents.models import Assignment
+
+    incident._prefetched_objects_cache = {"assignments": Assignment.objects.none()}
+    try:
+        yield incident
+    finally:
+        del incident._prefetched_objects_cache
+
+
 def _assignments(incident):
     if "assignments" in getattr(incident, "_prefetched_objects_cache", {}):
         return incident.assignments.all()

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from incidents.services import IncidentInput, call_link, call_log, incident_add_note, incident_dispatch
-from tests.incidents.api.support import CITY_CENTRE, PALARAN
+from tests.incidents.api.support import CITY_CENTRE, PALARAN, emergency
 
 # A handful: session, user, roles, count, page, assignments. Far below one per incident.
 SMALL = 10
@@ -82,3 +82,14 @@ def test_detail_queries_do_not_grow_with_calls_and_events(world, operator, clien
     assert {c["operator"] for c in body["calls"]} == {"Budi Operator", "Rina Operator"}
     assert (large, large_opd) == (small, small_opd)
     assert large <= SMALL + 2
+
+
+def test_logging_a_call_with_a_new_incident_reads_no_assignments_back(world, operator):
+    # A new incident has none yet: neither its event's snapshot nor the API's answer queries them
+    # (a snapshot reads them with their agency; the report facts' own statement is not one of these).
+    with CaptureQueriesContext(connection) as captured:
+        response = operator.post("/api/v1/calls/", emergency(world.categories["kebakaran"], CITY_CENTRE), format="json")
+    assert response.status_code == 201
+    assert response.json()["incident_detail"]["assignments"] == []
+    snapshot_reads = [q["sql"] for q in captured if 'FROM "incidents_assignment"' in q["sql"] and 'JOIN "incidents_agency"' in q["sql"]]
+    assert snapshot_reads == []
