@@ -155,6 +155,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, channel layer, Celery ---------------------------------------------------------------
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Read through Redis, kept in the database (dispatch112/session_store.py). Not with the
+    # embedded per-process cache: a second process would read its own stale copy.
+    SESSION_ENGINE = "dispatch112.session_store"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
