@@ -61,6 +61,17 @@ def test_wrong_or_missing_signature_stores_nothing(client, world):
     assert not InboundMessage.objects.exists()
 
 
+def test_a_form_body_is_refused_as_the_wrong_media_type_and_stores_nothing(client, pbx_client, world):
+    # The NUL check at the door parses a form body, after which it cannot be read as sent: a 415
+    # names the media type (it was a 500 when the fuzzer sent one).
+    before = InboundMessage.objects.count()
+    whatsapp = client.post("/api/v1/messages/whatsapp/", {"entry": "x"}, HTTP_X_HUB_SIGNATURE_256="sha256=00")
+    generic = pbx_client.post("/api/v1/messages/inbound/", {"body": "kebakaran"})
+    assert (whatsapp.status_code, generic.status_code) == (415, 415)
+    assert "multipart/form-data" in whatsapp.json()["detail"]
+    assert InboundMessage.objects.count() == before
+
+
 def test_the_same_delivery_twice_is_stored_once(client, world):
     post_signed(client, cloud_payload(text_message()))
     post_signed(client, cloud_payload(text_message()))
