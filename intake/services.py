@@ -6,7 +6,8 @@ one PbxCall row per call and one PbxCallEvent per (call, event). A PBX retries, 
 overtake each other on the way (an "ended" before its "answered"): each event is applied once,
 in whatever order it arrives, as long as its time fits the times already known. What cannot have
 happened (answered after it was abandoned, abandoned in the menu after it reached the queue,
-answered before it was offered) is refused and changes nothing.
+answered before it was offered) is refused and changes nothing. Every write to a PbxCall brings
+its report facts along in the same transaction (reports.facts.pbx_refresh).
 """
 
 import hashlib
@@ -44,6 +45,7 @@ from intake.models import (
     PbxCallEvent,
     PbxEvent,
 )
+from reports import facts as report_facts
 
 # The PBX's own words for the same event.
 EVENT_ALIASES = {"ringing": PbxEvent.QUEUED, "hangup": PbxEvent.ENDED}
@@ -177,6 +179,7 @@ def pbx_event_record(*, by, pbx_call_id, event, at=None, caller_number="", line=
     _check_sequence(pbx_call, event, stage)
     _check_time_order(pbx_call, event, at)
 
+    before = report_facts.pbx_state(pbx_call)
     changed = [_STAMP[event]]
     setattr(pbx_call, _STAMP[event], at)
     if number and not pbx_call.caller_number:
@@ -192,6 +195,7 @@ def pbx_event_record(*, by, pbx_call_id, event, at=None, caller_number="", line=
         pbx_call.abandoned_stage = stage or (AbandonedStage.QUEUE if pbx_call.queued_at else AbandonedStage.MENU)
         changed.append("abandoned_stage")
     pbx_call.save(update_fields=changed)
+    report_facts.pbx_refresh(pbx_call, before)
     PbxCallEvent.objects.create(
         pbx_call=pbx_call,
         event=event,
@@ -248,12 +252,14 @@ def pbx_call_link(*, call, by, ring=None):
         return pbx_call
     if pbx_call.call_id is not None:
         raise TransitionNotAllowed(_("PBX call %(id)s is already linked to another logged call.") % {"id": pbx_call.pbx_call_id})
+    before = report_facts.pbx_state(pbx_call)
     pbx_call.call = call
     fields = ["call"]
     if pbx_call.answered_by_id is None and pbx_call.abandoned_at is None:
         pbx_call.answered_by = by
         fields.append("answered_by")
     pbx_call.save(update_fields=fields)
+    report_facts.pbx_refresh(pbx_call, before)
     return pbx_call
 
 

@@ -3,7 +3,9 @@
 `refresh(incident_ids)` rewrites the facts of those incidents from their live rows: the incidents
 services call it inside their transaction after every write to an incident, its calls or its
 assignments, so a report read after the commit sees the change. `count_call(call)` adds a logged
-call to its hour's count (incidents.services.call_log). `rebuild()` rewrites them all.
+call to its hour's count (incidents.services.call_log). `pbx_refresh(pbx_call, before)` does the
+same for a PBX call the intake services wrote (its hour's counts, its answer fact). `rebuild()`
+rewrites them all.
 
 The durations are computed the way the live-table reports computed them: on PostgreSQL in SQL with
 the same expression (`date_part('epoch', end - start)`), so the figures are the same to the last
@@ -12,12 +14,18 @@ millisecond), as the SQLite fallback of reports/measures.py always did.
 """
 
 from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import chain, islice
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from incidents.models import Assignment, Call, CallOutcome, Incident, IncidentStatus
+from intake.models import AbandonedStage, PbxCall
 from reports import rollup
-from reports.models import CALL_HOUR_SHARDS, CallHour, HandlingFact, ResponseFact
+from reports.filters import wita
+from reports.models import CALL_HOUR_SHARDS, AnswerFact, CallHour, HandlingFact, PbxHour, ResponseFact
 
 BATCH = 5000
 
@@ -99,11 +107,16 @@ def stored_call_hours():
 
 
 def rebuild():
-    """Rewrite every fact. Returns (response rows, handling rows)."""
+    """Rewrite every fact. Returns (response rows, handling rows, answer rows)."""
+    return (*rebuild_incidents(), rebuild_pbx())
+
+
+def rebuild_incidents():
+    """Rewrite the incidents' facts and hourly call counts. Returns (response rows, handling rows)."""
     with transaction.atomic():
         # The rollups were built from the facts rewritten here: they are built again afterwards
         # (rollup.rebuild; `manage.py report_facts --rebuild` does).
-        rollup.forget()
+        rollup.forget(("response", "handling"))
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("TRUNCATE reports_responsefact, reports_handlingfact, reports_callhour")
@@ -181,37 +194,208 @@ def _insert_python(incidents):
     HandlingFact.objects.bulk_create(handling_facts(incidents), batch_size=BATCH)
 
 
+# --- the PBX's calls -----------------------------------------------------------------------------
+
+ANSWER_SQL = """
+INSERT INTO reports_answerfact (pbx_call_id, offered_at, hour, answer_s)
+SELECT id, offered_at, date_part('hour', offered_at AT TIME ZONE %s)::integer, date_part('epoch', answered_at - queued_at)
+FROM intake_pbxcall
+WHERE answered_at IS NOT NULL AND offered_at IS NOT NULL {where}
+"""
+
+PBX_HOUR_SQL = """
+INSERT INTO reports_pbxhour (hour, shard, offered, answered, abandoned, abandoned_menu, abandoned_queue)
+SELECT date_trunc('hour', offered_at), 0, count(*), count(*) FILTER (WHERE answered_at IS NOT NULL),
+       count(*) FILTER (WHERE answered_at IS NULL AND abandoned_at IS NOT NULL),
+       count(*) FILTER (WHERE answered_at IS NULL AND abandoned_stage = %s),
+       count(*) FILTER (WHERE answered_at IS NULL AND abandoned_stage = %s)
+FROM intake_pbxcall
+WHERE offered_at IS NOT NULL
+GROUP BY 1
+"""
+
+PBX_COUNTS = ("offered", "answered", "abandoned", "abandoned_menu", "abandoned_queue")
+PBX_STATE = ("offered_at", "queued_at", "answered_at", "abandoned_at", "abandoned_stage")
+
+
+@dataclass(frozen=True)
+class PbxState:
+    """The fields of a PbxCall its facts are computed from."""
+
+    offered_at: datetime | None
+    queued_at: datetime | None
+    answered_at: datetime | None
+    abandoned_at: datetime | None
+    abandoned_stage: str
+
+    @property
+    def hour(self):
+        """The UTC hour it is counted in; None without an offered time (then it is in no period)."""
+        if self.offered_at is None:
+            return None
+        return self.offered_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+    def counts(self):
+        """Its share of its hour's PbxHour counts (PBX_COUNTS), 0 or 1 each, as the live
+        call-center query counts: an answered call is never counted abandoned."""
+        waiting = self.answered_at is None
+        return (
+            1,
+            int(not waiting),
+            int(waiting and self.abandoned_at is not None),
+            int(waiting and self.abandoned_stage == AbandonedStage.MENU),
+            int(waiting and self.abandoned_stage == AbandonedStage.QUEUE),
+        )
+
+    @property
+    def answer(self):
+        """What its AnswerFact holds, or None when it has none (not answered, or not offered)."""
+        if self.offered_at is None or self.answered_at is None:
+            return None
+        return self.offered_at, self.queued_at, self.answered_at
+
+
+def pbx_state(pbx_call):
+    """Its state now, to pass to pbx_refresh after the write."""
+    return PbxState(*(getattr(pbx_call, name) for name in PBX_STATE))
+
+
+def pbx_refresh(pbx_call, before):
+    """Bring the facts of a PBX call written in this transaction (its row locked by the writer)
+    from its state `before` the write (pbx_state) to its state now: its hour's counts change by the
+    difference, its answer fact is rewritten when that changed, and the closed months the answer
+    fact leaves or joins are marked dirty (reports/rollup.py)."""
+    after = pbx_state(pbx_call)
+    if after == before:
+        return
+    with transaction.atomic(savepoint=False):
+        _count_pbx(pbx_call.pk, before, after)
+        if before.answer != after.answer:
+            _rewrite_answer(pbx_call.pk, before, after)
+
+
+def _count_pbx(pk, before, after):
+    deltas = {}  # hour → change of each count
+    for state, sign in ((before, -1), (after, 1)):
+        if state.hour is not None:
+            delta = deltas.setdefault(state.hour, [0] * len(PBX_COUNTS))
+            for index, n in enumerate(state.counts()):
+                delta[index] += sign * n
+    table = PbxHour._meta.db_table
+    for hour, delta in deltas.items():
+        if not any(delta):
+            continue
+        # One statement on PostgreSQL and SQLite alike, as count_call: concurrent writers of one
+        # hour and shard never lose a change.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (hour, shard, {', '.join(PBX_COUNTS)}) VALUES (%s, %s, {', '.join(['%s'] * len(PBX_COUNTS))}) "
+                f"ON CONFLICT (hour, shard) DO UPDATE SET {', '.join(f'{name} = {table}.{name} + EXCLUDED.{name}' for name in PBX_COUNTS)}",
+                [connection.ops.adapt_datetimefield_value(hour), pk % CALL_HOUR_SHARDS, *delta],
+            )
+
+
+def _rewrite_answer(pk, before, after):
+    if connection.vendor == "postgresql":
+        months = {rollup.month_of(state.offered_at) for state in (before, after) if state.answer is not None}
+        with connection.cursor() as cursor:
+            cursor.execute(*rollup.mark_months_dirty_sql("answer", months))
+    if before.answer is not None:
+        AnswerFact.objects.filter(pk=pk).delete()
+    if after.answer is None:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(ANSWER_SQL.format(where="AND id = %s"), [str(wita()), pk])
+    else:
+        AnswerFact.objects.bulk_create(answer_facts(PbxCall.objects.filter(pk=pk)))
+
+
+def answer_facts(pbx_calls):
+    """The AnswerFact rows these PBX calls imply, unsaved (also what --check compares with)."""
+    rows = pbx_calls.filter(answered_at__isnull=False, offered_at__isnull=False).values_list("pk", "offered_at", "queued_at", "answered_at")
+    for pk, offered, queued, answered in rows.order_by("pk").iterator(chunk_size=BATCH):
+        yield AnswerFact(pbx_call_id=pk, offered_at=offered, hour=timezone.localtime(offered, wita()).hour, answer_s=_seconds(answered, queued))
+
+
+def pbx_hours():
+    """The PbxHour counts the PBX calls imply: {hour: (offered, answered, …)}."""
+    counts = {}
+    for values in PbxCall.objects.filter(offered_at__isnull=False).values_list(*PBX_STATE).iterator(chunk_size=BATCH):
+        state = PbxState(*values)
+        counts[state.hour] = tuple(map(sum, zip(counts.get(state.hour, (0,) * len(PBX_COUNTS)), state.counts(), strict=True)))
+    return counts
+
+
+def stored_pbx_hours():
+    """The PbxHour counts, summed over the shards: {hour: (offered, answered, …)}."""
+    counts = {}
+    for hour, *values in PbxHour.objects.values_list("hour", *PBX_COUNTS):
+        counts[hour] = tuple(map(sum, zip(counts.get(hour, (0,) * len(PBX_COUNTS)), values, strict=True)))
+    return counts
+
+
+def rebuild_pbx():
+    """Rewrite the PBX calls' hourly counts and answer facts. Returns the answer facts' rows."""
+    with transaction.atomic():
+        rollup.forget(("answer",))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("TRUNCATE reports_answerfact, reports_pbxhour")
+                cursor.execute(PBX_HOUR_SQL, [AbandonedStage.MENU, AbandonedStage.QUEUE])
+                cursor.execute(ANSWER_SQL.format(where=""), [str(wita())])
+                cursor.execute("ANALYZE reports_answerfact")
+                cursor.execute("ANALYZE reports_pbxhour")
+        else:
+            AnswerFact.objects.all().delete()
+            PbxHour.objects.all().delete()
+            AnswerFact.objects.bulk_create(answer_facts(PbxCall.objects.all()), batch_size=BATCH)
+            rows = (PbxHour(hour=hour, **dict(zip(PBX_COUNTS, n, strict=True))) for hour, n in pbx_hours().items())
+            PbxHour.objects.bulk_create(rows, batch_size=BATCH)
+    return AnswerFact.objects.count()
+
+
 FACT_FIELDS = {
     ResponseFact: ("assignment_id", "incident_id", "created_at", "agency_id", "category_id", "kecamatan_id", "priority", "ack_s", "en_route_s", "on_scene_s", "resolved_s"),
     HandlingFact: ("call_id", "incident_id", "received_at", "shift", "operator_id", "category_id", "kecamatan_id", "priority", "created_s", "dispatched_s"),
+    AnswerFact: ("pbx_call_id", "offered_at", "hour", "answer_s"),
 }  # fmt: skip
 
 
 def differences(incidents=None, *, limit=20):
     """Facts that disagree with the live rows: [(model name, key, stored, expected)], at most
     `limit`. Durations agree within a microsecond (SQL and Python may differ in the last bit).
-    The hourly call counts are compared too when all incidents are."""
+    The hourly counts and the PBX calls' facts are compared too when all incidents are."""
     everything = incidents is None
     incidents = Incident.objects.all() if incidents is None else incidents
-    found = []
-    for model, expected_rows in ((ResponseFact, response_facts(incidents)), (HandlingFact, handling_facts(incidents))):
-        fields = FACT_FIELDS[model]
-        expected = {getattr(row, fields[0]): tuple(getattr(row, f) for f in fields) for row in expected_rows}
-        stored = {row[0]: row for row in model.objects.filter(incident__in=incidents).values_list(*fields)}
-        for key in sorted(expected.keys() | stored.keys()):
-            if not _same(stored.get(key), expected.get(key)):
-                found.append((model.__name__, key, stored.get(key), expected.get(key)))
-                if len(found) >= limit:
-                    return found
+    found = chain(
+        _fact_differences(ResponseFact, response_facts(incidents), ResponseFact.objects.filter(incident__in=incidents)),
+        _fact_differences(HandlingFact, handling_facts(incidents), HandlingFact.objects.filter(incident__in=incidents)),
+    )
     if everything:
-        expected = call_hours()
-        stored = stored_call_hours()
-        for key in sorted(expected.keys() | stored.keys()):
-            if expected.get(key, 0) != stored.get(key, 0):
-                found.append(("CallHour", key, stored.get(key), expected.get(key)))
-                if len(found) >= limit:
-                    return found
-    return found
+        found = chain(
+            found,
+            _count_differences("CallHour", call_hours, stored_call_hours, 0),
+            _fact_differences(AnswerFact, answer_facts(PbxCall.objects.all()), AnswerFact.objects.all()),
+            _count_differences("PbxHour", pbx_hours, stored_pbx_hours, (0,) * len(PBX_COUNTS)),
+        )
+    return list(islice(found, limit))
+
+
+def _fact_differences(model, expected_rows, stored_rows):
+    fields = FACT_FIELDS[model]
+    expected = {getattr(row, fields[0]): tuple(getattr(row, f) for f in fields) for row in expected_rows}
+    stored = {row[0]: row for row in stored_rows.values_list(*fields)}
+    for key in sorted(expected.keys() | stored.keys()):
+        if not _same(stored.get(key), expected.get(key)):
+            yield model.__name__, key, stored.get(key), expected.get(key)
+
+
+def _count_differences(name, expected, stored, zero):
+    expected, stored = expected(), stored()
+    for key in sorted(expected.keys() | stored.keys()):
+        if expected.get(key, zero) != stored.get(key, zero):
+            yield name, key, stored.get(key), expected.get(key)
 
 
 def _same(a, b):

@@ -159,16 +159,20 @@ class ReportFilter:
         period does not start and end on a whole hour."""
         from reports.models import CallHour
 
-        if self.narrows_incidents or not all(moment.minute == moment.second == moment.microsecond == 0 for moment in (self.start, self.end)):
+        if self.narrows_incidents or not self._whole_hours():
             return None
         return CallHour.objects.filter(hour__gte=self.start, hour__lt=self.end).order_by()
 
+    def _whole_hours(self):
+        return all(moment.minute == moment.second == moment.microsecond == 0 for moment in (self.start, self.end))
+
     def rollup(self, source):
-        """The reports.rollup.Span of response_facts() ("response") or handling_facts()
-        ("handling"), or None when an incident filter is chosen (the rollups know no incidents)."""
+        """The reports.rollup.Span of response_facts() ("response"), handling_facts() ("handling")
+        or answer_facts() ("answer"), or None when an incident filter is chosen for one of the
+        first two (the rollups know no incidents; the PBX calls are never narrowed)."""
         from reports.rollup import Span
 
-        return None if self.narrows_incidents else Span(source, self.start, self.end)
+        return None if self.narrows_incidents and source != "answer" else Span(source, self.start, self.end)
 
     def calls(self):
         queryset = Call.objects.filter(received_at__gte=self.start, received_at__lt=self.end)
@@ -189,6 +193,19 @@ class ReportFilter:
         from intake.models import PbxCall
 
         return PbxCall.objects.filter(offered_at__gte=self.start, offered_at__lt=self.end).order_by()
+
+    def pbx_hours(self):
+        """The hourly counts of pbx_calls() (reports.models.PbxHour), or None when the period does
+        not start and end on a whole hour."""
+        from reports.models import PbxHour
+
+        return PbxHour.objects.filter(hour__gte=self.start, hour__lt=self.end).order_by() if self._whole_hours() else None
+
+    def answer_facts(self):
+        """The AnswerFacts of pbx_calls(): the answered calls."""
+        from reports.models import AnswerFact
+
+        return AnswerFact.objects.filter(offered_at__gte=self.start, offered_at__lt=self.end).order_by()
 
 
 def period_bounds(period, *, now, date_from=None, date_to=None):

@@ -12,7 +12,9 @@ They are a cache of the incidents app's rows, never written by hand: `reports.fa
 rewrites an incident's facts inside the transaction of every service that changes the incident,
 its calls or its assignments (incidents/services.py), and `manage.py report_facts --rebuild`
 (also run by the migration that made the tables) rebuilds them all from the live rows, e.g. after
-rows were loaded directly. `manage.py report_facts --check` says whether they agree.
+rows were loaded directly. `manage.py report_facts --check` says whether they agree. The PBX
+calls' hourly counts and answer facts (PbxHour, AnswerFact) are kept the same way by the intake
+services that write a PbxCall (intake/services.py).
 
 Cancelled incidents have no facts: the reports leave them out of every duration. A reopened
 incident gets its facts back.
@@ -116,6 +118,45 @@ class CallHour(models.Model):
 CALL_HOUR_SHARDS = 8
 
 
+# --- the PBX's calls (intake.models.PbxCall), for the call-center table --------------------------
+
+
+class PbxHour(models.Model):
+    """How the PBX calls offered in one hour (`hour`: its start, a UTC hour as in CallHour) ended,
+    counted exactly as the call-center table counts them from the PBX call records. Kept by
+    reports.facts.pbx_refresh in every intake service that writes a PbxCall: a call changes as its
+    events arrive (in any order), so each write adds the difference between the call's counts
+    before and after it. Calls without an offered time are in no hour (and in no period)."""
+
+    hour = models.DateTimeField()
+    # Spread over CALL_HOUR_SHARDS rows by PbxCall id, as CallHour is: readers sum the rows.
+    shard = models.PositiveSmallIntegerField(default=0)
+    offered = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    abandoned = models.IntegerField(default=0)  # not answered, abandoned_at known
+    abandoned_menu = models.IntegerField(default=0)  # not answered, abandoned_stage "menu"
+    abandoned_queue = models.IntegerField(default=0)  # not answered, abandoned_stage "queue"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hour", "shard"], name="pbx_hour_shard_unique")]
+
+
+class AnswerFact(models.Model):
+    """One answered PBX call with an offered time: the WITA hour of day it was offered in and its
+    time to answer (queued → answered), the rows of the call center's answer-time percentiles."""
+
+    pbx_call = models.OneToOneField("intake.PbxCall", primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    offered_at = models.DateTimeField()  # puts the call in a period
+    hour = models.PositiveSmallIntegerField()  # 0–23, WITA
+    answer_s = models.FloatField(null=True)  # NULL when the PBX never said it was queued
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["offered_at"], include=["hour", "answer_s"], name="answer_fact_period_idx"),
+            models.Index(fields=["answer_s"], include=["offered_at", "hour"], name="answer_fact_answer_idx"),
+        ]
+
+
 # --- monthly rollups of the duration tables (reports/rollup.py) ---------------------------------
 
 
@@ -126,7 +167,7 @@ class RollupMonth(models.Model):
     a month counted against other targets than today's settings is not read either."""
 
     month = models.DateField()  # the first day of the month
-    source = models.CharField(max_length=16)  # "response" or "handling"
+    source = models.CharField(max_length=16)  # "response", "handling" or "answer"
     built_at = models.DateTimeField(null=True)
     dirty = models.BooleanField(default=True)
     targets = models.JSONField(default=dict)

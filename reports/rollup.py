@@ -1,4 +1,5 @@
-"""Monthly rollups of the response and call-handling tables (PostgreSQL only), and reading them.
+"""Monthly rollups of the response, call-handling and call-center answer-time tables (PostgreSQL
+only), and reading them.
 
 Over a whole year percentile_cont sorts ~1.5 M durations per step (bench/RESULTS.md, "reports").
 Each closed WITA month is rolled up once (`build`): per group and step, a histogram of the
@@ -19,7 +20,8 @@ on each row's priority, which the buckets do not keep. They are stored per month
 
 Only closed months are built (by the beat task `reports.tasks.build_rollups` and
 `manage.py report_facts --rebuild`), so intake never writes a rollup row of the current month.
-`reports.facts.refresh` marks the month of a changed incident dirty when that month is closed.
+`reports.facts.refresh` marks the month of a changed incident dirty when that month is closed;
+`reports.facts.pbx_refresh` the month of a PBX call whose answer fact changed.
 """
 
 import json
@@ -37,7 +39,7 @@ from django.utils import timezone
 from dispatch112 import clock
 from reports.filters import day_start, wita
 from reports.measures import GroupFigures, StepFigures, counts, interpolate, report_queries
-from reports.models import DurationRollup, HandlingFact, ResponseFact, RollupMonth
+from reports.models import AnswerFact, DurationRollup, HandlingFact, ResponseFact, RollupMonth
 
 
 SUB_SECOND = 4  # buckets per second below 128 s
@@ -82,6 +84,7 @@ class Source:
 SOURCES = {
     "response": Source("response", ResponseFact, "created_at", {"agency": "agency_id", "category": "category_id", "kecamatan": "kecamatan_id", "priority": "priority"}),
     "handling": Source("handling", HandlingFact, "received_at", {"shift": "shift", "operator": "operator_id"}),
+    "answer": Source("answer", AnswerFact, "offered_at", {"hour": "hour"}),
 }  # fmt: skip
 ALL = "all"
 
@@ -97,9 +100,9 @@ class Span:
 
 
 def _steps(source):
-    from reports.selectors import handling_steps, response_steps
+    from reports.selectors import answer_steps, handling_steps, response_steps
 
-    return response_steps(facts=True) if source == "response" else handling_steps(facts=True)
+    return {"response": response_steps, "handling": handling_steps, "answer": answer_steps}[source](facts=True)
 
 
 def _targets(steps):
@@ -149,6 +152,18 @@ def mark_dirty_sql(ids):
         ON CONFLICT (month, source) DO UPDATE SET dirty = true WHERE NOT {RollupMonth._meta.db_table}.dirty
     """
     return sql, [tz, ids, tz, ids, current_month()]
+
+
+def mark_months_dirty_sql(source, months):
+    """(sql, params) that marks these months of `source` dirty, those that are closed: as
+    mark_dirty_sql, for facts whose months the caller knows (a PBX call's answer fact)."""
+    sql = f"""
+        INSERT INTO {RollupMonth._meta.db_table} (month, source, dirty, targets)
+        SELECT m, %s, true, '{{}}' FROM unnest(%s::date[]) AS m
+        WHERE m < %s
+        ON CONFLICT (month, source) DO UPDATE SET dirty = true WHERE NOT {RollupMonth._meta.db_table}.dirty
+    """
+    return sql, [source, sorted(months), current_month()]
 
 
 # --- building ------------------------------------------------------------------------------------
@@ -300,12 +315,17 @@ def rebuild():
     return build_due()
 
 
-def forget():
+def forget(sources=tuple(SOURCES)):
+    """Drop the rollups of these sources (their facts are rewritten)."""
     if connection.vendor != "postgresql" or RollupMonth._meta.db_table not in connection.introspection.table_names():
         # Migration 0003 rebuilds the facts before this table exists.
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {RollupMonth._meta.db_table}, {DurationRollup._meta.db_table}")
+        if set(sources) == set(SOURCES):
+            cursor.execute(f"TRUNCATE {RollupMonth._meta.db_table}, {DurationRollup._meta.db_table}")
+            return
+        for model in (RollupMonth, DurationRollup):
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE source = ANY(%s)", [list(sources)])
 
 
 # --- reading -------------------------------------------------------------------------------------

@@ -100,7 +100,8 @@ def response_steps(facts=False):
     )
 
 
-def answer_steps():
+def answer_steps(facts=False):
+    """With `facts`, the step of AnswerFact rows (duration stored), else of answered PbxCall rows."""
     return (
         Step(
             "answer",
@@ -108,6 +109,7 @@ def answer_steps():
             "queued_at",
             "answered_at",
             targets=tuple(Target(s, p) for s, p in settings.REPORTS_ANSWER_TARGETS),
+            duration="answer_s" if facts else "",
         ),
     )
 
@@ -472,8 +474,42 @@ def pbx_available():
     return True
 
 
+PBX_COUNTS = ("offered", "answered", "abandoned", "abandoned_menu", "abandoned_queue")
+
+
+def _pbx_counts(report):
+    """{WITA hour of day: {count: n}} of PBX_COUNTS over the period's PBX calls: from the hourly
+    counts when they can answer for the period (report.pbx_hours), else from the calls."""
+    hours = report.pbx_hours() if use_facts() else None
+    if hours is not None:
+        rows = hours.annotate(local_hour=local_part("hour", "hour")).values("local_hour").annotate(**{f"n_{k}": Sum(k) for k in PBX_COUNTS})
+    else:
+        waiting = Q(answered_at__isnull=True)
+        rows = (
+            report.pbx_calls()
+            .annotate(local_hour=local_part("hour", "offered_at"))
+            .values("local_hour")
+            .annotate(
+                n_offered=Count("id"),
+                n_answered=Count("id", filter=Q(answered_at__isnull=False)),
+                n_abandoned=Count("id", filter=waiting & Q(abandoned_at__isnull=False)),
+                n_abandoned_menu=Count("id", filter=waiting & Q(abandoned_stage="menu")),
+                n_abandoned_queue=Count("id", filter=waiting & Q(abandoned_stage="queue")),
+            )
+        )
+    return {row["local_hour"]: {k: row[f"n_{k}"] for k in PBX_COUNTS} for row in rows.order_by()}
+
+
+def _answer_figures(report, steps):
+    """(overall, [per WITA hour of day]) figures of the answered calls' time to answer."""
+    if use_facts():
+        return summarise(report.answer_facts(), steps, group_by="hour", rollup=report.rollup("answer"))
+    answered = report.pbx_calls().filter(answered_at__isnull=False).annotate(hour=local_part("hour", "offered_at"))
+    return summarise(answered, steps, group_by="hour")
+
+
 def callcenter_by_hour(report):
-    steps = answer_steps()
+    steps = answer_steps(use_facts())
     columns = [
         ("label", _("Hour (WITA)")), ("offered", _("Offered")), ("answered", _("Answered")), ("abandoned", _("Abandoned")),
         ("abandoned_menu", _("Abandoned in the voice menu")), ("abandoned_queue", _("Abandoned while queued")),
@@ -482,22 +518,8 @@ def callcenter_by_hour(report):
     title = _("Call center: offered, answered and abandoned calls by hour")
     if not pbx_available():
         return Table(key="callcenter_by_hour", title=title, columns=columns, rows=[], note=_("No PBX call records are available yet."))
-    pbx_calls = report.pbx_calls()
-    counts = {
-        row["hour"]: row
-        for row in pbx_calls.annotate(hour=local_part("hour", "offered_at"))
-        .values("hour")
-        .annotate(
-            offered=Count("id"),
-            answered=Count("id", filter=Q(answered_at__isnull=False)),
-            abandoned=Count("id", filter=Q(answered_at__isnull=True, abandoned_at__isnull=False)),
-            abandoned_menu=Count("id", filter=Q(answered_at__isnull=True, abandoned_stage="menu")),
-            abandoned_queue=Count("id", filter=Q(answered_at__isnull=True, abandoned_stage="queue")),
-        )
-        .order_by()
-    }
-    answered = pbx_calls.filter(answered_at__isnull=False)
-    overall, groups = summarise(answered.annotate(hour=local_part("hour", "offered_at")), steps, group_by="hour")
+    counts = _pbx_counts(report)
+    overall, groups = _answer_figures(report, steps)
     overall = overall.steps["answer"]
     figures = {g.key: g.steps["answer"] for g in groups}
 
@@ -514,7 +536,7 @@ def callcenter_by_hour(report):
         return values
 
     rows = [row(f"{hour:02d}", counts.get(hour, {}), figures.get(hour)) for hour in range(24)]
-    total = {k: sum(r[k] for r in rows) for k in ("offered", "answered", "abandoned", "abandoned_menu", "abandoned_queue")}
+    total = {k: sum(r[k] for r in rows) for k in PBX_COUNTS}
     rows.insert(0, row(_("All"), total, overall))
     return Table(
         key="callcenter_by_hour",

@@ -71,6 +71,30 @@ def test_ended_before_answered_is_recorded_in_either_order(pbx_client):
     ]
 
 
+def test_the_report_facts_follow_the_events_in_any_order(pbx_client):
+    from reports import facts
+    from reports.models import AnswerFact
+
+    def in_sync():
+        assert facts.differences() == []
+
+    send(pbx_client, "ended", "r1", seconds=80)
+    send(pbx_client, "answered", "r1", seconds=14)
+    in_sync()
+    assert facts.stored_pbx_hours() == {} and not AnswerFact.objects.exists()  # no offered time yet
+    assert send(pbx_client, "answered", "r1", seconds=20).status_code == 200  # a repeat
+    send(pbx_client, "queued", "r1", seconds=10)
+    send(pbx_client, "offered", "r1", seconds=0)
+    in_sync()
+    assert AnswerFact.objects.get().answer_s == 4.0
+    send(pbx_client, "offered", "r2", seconds=5)
+    send(pbx_client, "abandoned", "r2", seconds=9)
+    assert send(pbx_client, "queued", "r2", seconds=7).status_code == 409
+    in_sync()
+    # (offered, answered, abandoned, in the menu, in the queue) in START's hour.
+    assert facts.stored_pbx_hours() == {START: (2, 1, 1, 1, 0)}
+
+
 def test_call_abandoned_in_the_voice_menu_never_rings(pbx_client):
     send(pbx_client, "offered", caller_number="081234567890")
     response = send(pbx_client, "abandoned", seconds=6)

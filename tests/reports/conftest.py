@@ -175,4 +175,5 @@ def pbx_calls(dataset):
     pbx(4, at(10, 40), abandoned=at(10, 40, 25), stage="menu")
     pbx(5, at(23, 50), at(23, 50, 20), abandoned=at(23, 51, 0), stage="queue")
     pbx(6, at(23, 59, 0, day=DAY - timedelta(days=1)), at(23, 59, 1, day=DAY - timedelta(days=1)), at(23, 59, 2, day=DAY - timedelta(days=1)))
+    facts.rebuild_pbx()  # written directly, as the dataset's rows
     return dataset

@@ -1,8 +1,9 @@
 """Rebuild or check the report facts (reports/models.py).
 
-    manage.py report_facts --rebuild   rewrite every fact from the incidents' rows (after rows were
-                                       loaded or changed outside the services: an import, a restore),
-                                       then the monthly rollups of the closed months (reports/rollup.py)
+    manage.py report_facts --rebuild   rewrite every fact from the incidents' and PBX calls' rows
+                                       (after rows were loaded or changed outside the services: an
+                                       import, a restore), then the monthly rollups of the closed
+                                       months (reports/rollup.py)
     manage.py report_facts --check     say whether the facts agree with the rows and the clean rollups
                                        with the facts; exit status 1 if not
 """
@@ -16,7 +17,7 @@ from reports import facts, rollup
 
 
 class Command(BaseCommand):
-    help = "Rebuild (--rebuild) or check (--check) the report facts the response and call-handling reports read."
+    help = "Rebuild (--rebuild) or check (--check) the report facts the response, call-handling and call-center reports read."
 
     def add_arguments(self, parser):
         parser.add_argument("--rebuild", action="store_true", help="rewrite every fact from the incidents' rows")
@@ -27,8 +28,10 @@ class Command(BaseCommand):
             raise CommandError("Say --rebuild or --check.")
         if rebuild:
             started = time.monotonic()
-            responses, handling = facts.rebuild()
-            self.stdout.write(f"rebuilt {responses} response facts and {handling} call-handling facts in {time.monotonic() - started:.1f} s")
+            responses, handling, answers = facts.rebuild()
+            self.stdout.write(
+                f"rebuilt {responses} response facts, {handling} call-handling facts and {answers} PBX answer facts in {time.monotonic() - started:.1f} s"
+            )
             started = time.monotonic()
             built = rollup.rebuild()
             self.stdout.write(f"rolled up {len(built)} closed month(s) in {time.monotonic() - started:.1f} s")
