@@ -1,7 +1,15 @@
 import os
+import sys
 
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dispatch112.settings")
+# A daphne process runs its event loop (the consoles' frames) and its requests (worker threads)
+# under one GIL. A request thread back from each database round trip waits until the busy loop
+# thread lets go of the GIL: at most the switch interval, 5 ms by default, paid for every query of
+# an intake. 1 ms lowered the intake p99 under load (bench/load.py, bench/RESULTS.md); 0.5 ms cost
+# more in switching than it saved.
+SWITCH_INTERVAL_SECONDS = 0.001
+sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
 from dispatch112.handlers import get_asgi_application  # noqa: E402
 

@@ -20,11 +20,13 @@ Its receive loop is never cancelled by a console: when the last console leaves, 
 a stop message and its loop ends on it. If the layer fails (Redis down), the hub closes its consoles
 with 4503: they reconnect and resume from the Event table, which is the truth anyway.
 
-Under load the hub sends batches: what arrived while it was sending goes out as ONE frame per
-console (`{"type": "events", "events": [...]}`) instead of one frame per event. The cost of a push is
-almost all per frame (the ASGI send, daphne, autobahn's framing, a write system call per socket), so
-at 500 consoles a frame per event is what limits the rate. A lone event still goes out on its own
-frame at once; events written together (a call and its incident) go out together.
+Under load the hub sends batches: it sends at most every BATCH_INTERVAL_SECONDS, and what arrived
+meanwhile goes out as ONE frame per console (`{"type": "events", "events": [...]}`) instead of one
+frame per event. The cost of a push is almost all per frame (a write system call per socket, the
+reactor's bookkeeping; the framing itself is shared, dispatch112/frames.py), so at 500 consoles a
+frame per event is what limits the rate. A lone event after a quiet spell still goes out on its own
+frame at once; events written together (a call and its incident) go out together. A pass over the
+consoles gives the event loop back every SLICE_SECONDS: the process's API requests need it too.
 
 One hub per event loop: daphne runs one; tests run a loop per `async_to_sync` call, and an
 in-memory layer only delivers on the loop that receives.
@@ -45,8 +47,10 @@ STOP = "fanout.stop"
 # A message that arrives to an idle hub waits this long for the ones written with it (the events
 # of one transaction are published back to back) before the hub sends.
 LINGER_SECONDS = 0.005
-# While the hub is busy, it sends at most this often: what arrives meanwhile is one batch.
-BATCH_INTERVAL_SECONDS = 0.1
+# The hub sends at most this often: what arrives meanwhile is one batch. An event that comes after
+# a quiet spell goes out at once; under load (20 calls a second) each console gets 5 frames a
+# second instead of one per transaction, which is what its frames cost (bench/load.py).
+BATCH_INTERVAL_SECONDS = 0.2
 # ...and after a send that took longer than that, it waits as long again: the fan-out takes at most
 # half of the process, and the API requests and console handshakes of the same process the rest
 # (under load, sending sooner would only make smaller batches, more frames, and slower intake).
@@ -194,17 +198,18 @@ class Hub:
 
     async def _send_loop(self):
         loop = asyncio.get_running_loop()
+        next_send = loop.time()
         while True:
             await self._wakeup.wait()
-            await asyncio.sleep(LINGER_SECONDS)
+            # What comes within the linger, or before the next send is due, goes out together.
+            await asyncio.sleep(max(LINGER_SECONDS, next_send - loop.time()))
             self._wakeup.clear()
             batch, self._pending = self._pending, []
             if batch:
                 started = loop.time()
                 await self._deliver(batch)
-                if self._pending:  # busy: let the next batch gather
-                    took = loop.time() - started
-                    await asyncio.sleep(max(BATCH_INTERVAL_SECONDS - took, took * BUSY_SHARE_WAIT))
+                took = loop.time() - started
+                next_send = started + max(BATCH_INTERVAL_SECONDS, took * (1 + BUSY_SHARE_WAIT))
             if self.closed and not self._pending:
                 return
 

@@ -305,3 +305,43 @@ def test_a_pass_over_many_consoles_gives_the_event_loop_back_between_slices(monk
     order = _pass_over(5, 60.0, monkeypatch)
     first = order.index("console")
     assert order[first : first + 5] == ["console"] * 5
+
+
+def test_the_hub_sends_at_most_once_per_batch_interval_and_at_once_after_a_quiet_spell(monkeypatch):
+    monkeypatch.setattr(fanout, "BATCH_INTERVAL_SECONDS", 0.3)
+    frames = []
+
+    class Console:
+        async def deliver(self, messages, text=None):
+            frames.append((asyncio.get_running_loop().time(), [m["id"] for m in messages]))
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        hub = fanout.Hub(layer=None)
+        hub.members["console"] = {Console(): None}
+        sender = loop.create_task(hub._send_loop())
+
+        def arrive(event_id):
+            hub._pending.append({"type": "event.push", "id": event_id, "group": "console", "text": "{}"})
+            hub._wakeup.set()
+
+        start = loop.time()
+        arrive(1)
+        await asyncio.sleep(0.05)
+        arrive(2)  # within the interval of the first send: waits for it, with the next one
+        await asyncio.sleep(0.05)
+        arrive(3)
+        await asyncio.sleep(0.6)  # a quiet spell
+        quiet = loop.time()
+        arrive(4)
+        await asyncio.sleep(0.1)
+        hub.closed = True
+        hub._wakeup.set()
+        await asyncio.wait_for(sender, 2)
+        return start, quiet
+
+    start, quiet = asyncio.run(scenario())
+    assert [ids for _at, ids in frames] == [[1], [2, 3], [4]]
+    assert frames[0][0] - start < 0.1  # at once (after the short linger)
+    assert frames[1][0] - frames[0][0] >= 0.3
+    assert frames[2][0] - quiet < 0.1
