@@ -29,6 +29,7 @@ BACKGROUND_HEADER = "HTTP_X_DISPATCH112_BACKGROUND"
 # Pictures and streams the CCTV tiles load as <img>/<video>: no header can be set on those.
 BACKGROUND_URL_NAMES = frozenset({"cctv-camera-frame", "cctv-camera-stream", "cctv-camera-hls", "cctv-demo-feed"})
 TOUCH_SECONDS = 30
+WEBSOCKET_PREFIX = "/ws/"
 
 
 def _now():
@@ -72,6 +73,10 @@ def start_on_login(sender, request, user, **kwargs):
 def is_background(request):
     if request.META.get(BACKGROUND_HEADER) == "1":
         return True
+    # The live socket's address asked over plain HTTP (a server without WebSockets, a proxy that
+    # drops the upgrade) is the console reconnecting by itself, never the operator.
+    if request.path.startswith(WEBSOCKET_PREFIX):
+        return True
     match = getattr(request, "resolver_match", None)
     return match is not None and match.url_name in BACKGROUND_URL_NAMES
 
@@ -113,8 +118,12 @@ def session_status(request):
     return JsonResponse({"authenticated": True, "remaining": remaining_seconds(request.session), "timeout": timeout_seconds()})
 
 
-def _end_if_idle(session_key):
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+def session_store(session_key):
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+
+
+def end_if_idle(store):
+    """True if this stored session is gone, or idle (it is then ended)."""
     if SESSION_KEY not in store:
         return True  # ended (logged out, expired, flushed) meanwhile
     if is_idle(store):
@@ -123,13 +132,24 @@ def _end_if_idle(session_key):
     return False
 
 
-@database_sync_to_async
-def socket_session_ended(scope):
-    """For the live socket: True if the session behind this connection is idle (it is then ended)
-    or already gone. The consumer closes with 4401; the console reloads to the login page."""
+def socket_store(scope):
+    """The stored session behind a live socket: None when it was authenticated by other means
+    than a session (nothing here to time out), False when it has no session key (ended)."""
     session = scope.get("session")
     if session is None:
-        return False  # authenticated by other means than a session: nothing here to time out
+        return None
     if not session.session_key:
-        return True
-    return _end_if_idle(session.session_key)
+        return False
+    return session_store(session.session_key)
+
+
+def socket_session_ended_sync(scope):
+    store = socket_store(scope)
+    if store is None:
+        return False
+    return store is False or end_if_idle(store)
+
+
+# For the live socket: True if the session behind this connection is idle (it is then ended) or
+# already gone. The consumer closes with 4401; the console reloads to the login page.
+socket_session_ended = database_sync_to_async(socket_session_ended_sync)

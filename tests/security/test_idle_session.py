@@ -96,6 +96,17 @@ def test_cctv_pictures_do_not_count_as_activity(console_client, time):
         assert console_client.get(CONSOLE).status_code == 302
 
 
+def test_the_live_socket_asked_over_plain_http_does_not_count_as_activity(console_client, time):
+    # A console reconnecting through a server or proxy without WebSockets asks for /ws/events/ as
+    # a plain GET, over and over: that must not keep an unattended console logged in.
+    with time.at(0):
+        console_client.get(CONSOLE)
+    with time.at(30):
+        console_client.get("/ws/events/")
+    with time.at(61):
+        assert console_client.get(CONSOLE).status_code == 302
+
+
 def test_the_users_own_requests_keep_the_session_alive(console_client, samarinda, time):
     with time.at(0):
         console_client.get(CONSOLE)
