@@ -16,12 +16,11 @@ import asyncio
 import collections
 import json
 import logging
+import random
 from datetime import timedelta
-from importlib import import_module
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.contrib.auth import get_user
 from django.db.models import Q
 from django.utils import timezone
@@ -48,16 +47,22 @@ def user_group(user_id):
     return f"user-{user_id}"
 
 
-@database_sync_to_async
-def _session_user(session_key):
-    """Re-read the user from the session store, as a request would (a logout or a removed role shows)."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+def _session_user(store):
+    """The user of a stored session, read as a request would (a logout or a removed role shows)."""
 
     class _Request:
         session = store
 
     user = get_user(_Request())
     return user, roles_of(user) if user.is_authenticated else set()
+
+
+def _allowed(user, roles, *, user_pk, agency_id):
+    if not user.is_authenticated or user.pk != user_pk:
+        return False
+    if agency_id is None:
+        return bool(roles & set(CONSOLE_ROLES))
+    return Role.OPD_STAFF in roles and user.agency_id == agency_id
 
 
 ROW_FIELDS = ("id", "kind", "incident_id", "created_at", "payload")
@@ -85,7 +90,6 @@ def _replay(since_id, agency_id):
     return rows, newest
 
 
-@database_sync_to_async
 def _unsent(since_id, agency_id, *, above, sent, settled_before):
     """Like _replay, for the catch-up: ids first, rows only for those not sent (mostly none).
     Only events written before `settled_before`: a younger one's push may still be on its way,
@@ -96,6 +100,23 @@ def _unsent(since_id, agency_id, *, above, sent, settled_before):
     missing = [i for i in ids if i > above and i not in sent]
     rows = list(Event.objects.filter(id__in=missing).order_by("id").values(*ROW_FIELDS)) if missing and len(ids) <= REPLAY_LIMIT else []
     return rows, newest, len(ids) > REPLAY_LIMIT
+
+
+ENDED, FORBIDDEN = "ended", "forbidden"
+
+
+@database_sync_to_async
+def _recheck(scope, session_key, *, user_pk, agency_id, catch_up):
+    """A console's periodic check, in one thread hop and one read of its session: ENDED (idle,
+    logged out), FORBIDDEN (another user now, or a role or agency it no longer has), or what the
+    catch-up found (_unsent)."""
+    store = idle.socket_store(scope)
+    if store is False or (store is not None and idle.end_if_idle(store)):
+        return ENDED
+    user, roles = _session_user(store or idle.session_store(session_key))
+    if not _allowed(user, roles, user_pk=user_pk, agency_id=agency_id):
+        return FORBIDDEN
+    return _unsent(**catch_up)
 
 
 def _event_message(row, *, replayed):
@@ -217,41 +238,41 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         """A console whose session ended or whose role was removed is disconnected; one that
         stays is sent what the channel layer failed to bring it."""
         try:
+            # The first check at a random point of the interval: consoles that connected together
+            # (all of them, after a restart) would otherwise check together, every interval, and
+            # each such wave held up the intakes of its moment (bench/load.py).
+            await asyncio.sleep(self.recheck_seconds * random.random())
             while True:
-                await asyncio.sleep(self.recheck_seconds)
-                if await idle.socket_session_ended(self.scope):
+                found = await _recheck(self.scope, self.session_key, user_pk=self.user.pk, agency_id=self.agency_id, catch_up=self._catch_up_query())
+                if found == ENDED:
                     await self.close(code=CLOSE_UNAUTHENTICATED)
                     return
-                if not await self._still_allowed():
+                if found == FORBIDDEN:
                     await self.close(code=CLOSE_FORBIDDEN)
                     return
-                await self._catch_up()
+                await self._send_unsent(*found)
+                await asyncio.sleep(self.recheck_seconds)
         except asyncio.CancelledError:
             pass
 
-    async def _catch_up(self):
+    def _catch_up_query(self):
         # A layer drops messages without telling anyone: a full channel (a console that fell
         # behind under load), or Redis lost or restarted while this socket stayed open. The table
         # has them: send what this console may see, since the last check, that it was not sent.
         # Not what came before this console's stream began, unless it asked for it (resume).
         settled_before = timezone.now() - timedelta(seconds=self.catch_up_grace_seconds)
-        rows, newest, too_many = await _unsent(
-            self.caught_up_to, self.agency_id, above=self.catch_up_floor, sent=frozenset(self.sent_ids), settled_before=settled_before
-        )
+        return {
+            "since_id": self.caught_up_to, "agency_id": self.agency_id, "above": self.catch_up_floor,
+            "sent": frozenset(self.sent_ids), "settled_before": settled_before,
+        }  # fmt: skip
+
+    async def _send_unsent(self, rows, newest, too_many):
         if too_many:
             await self.send_json({"type": "reload"})
         for row in rows:
             if row["id"] not in self.sent_ids:  # a push may have come meanwhile
                 await self._send_event(_event_message(row, replayed=True))
         self.caught_up_to = max(self.caught_up_to, newest)
-
-    async def _still_allowed(self):
-        user, roles = await _session_user(self.session_key)
-        if not user.is_authenticated or user.pk != self.user.pk:
-            return False
-        if self.agency_id is None:
-            return bool(roles & set(CONSOLE_ROLES))
-        return Role.OPD_STAFF in roles and user.agency_id == self.agency_id
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
