@@ -16,7 +16,9 @@ honest fallback for a demo, not for years of data. Generation is deterministic (
 facts are rebuilt from the loaded rows (timed), then the monthly rollups of the closed months
 (reports/rollup.py, timed), and every table is timed three ways in the same run: from the live
 tables (REPORTS_FACTS=false), from the report facts without the rollups (REPORTS_ROLLUPS=false)
-and with them, and their rows compared.
+and with them, and their rows compared. Then the whole history once more with each filter of the
+page alone (kecamatan, category, agency, priority: each its busiest value, the largest set such a
+view reads), from the facts (the rollups know no incident filters; the call center's do).
 
 Timed per table: the wall time of the table's function (its SQL queries, the labels' lookups and
 the Python that shapes the rows), each table once after one warm-up pass, and the slowest single
@@ -271,6 +273,24 @@ def time_tables(params, *, facts=True, rollups=True):
     return timings, results
 
 
+def busiest_filters():
+    """{filter: value} for each filter of the page, the value with the most incidents (the
+    largest set a filtered view reads)."""
+    from django.db.models import Count
+
+    from incidents.models import Assignment, Incident
+
+    def busiest(queryset, field):
+        return queryset.values(field).annotate(n=Count("*")).order_by("-n").values_list(field, flat=True)[0]
+
+    return {
+        "kecamatan": busiest(Incident.objects.exclude(kelurahan=None), "kelurahan__kecamatan"),
+        "category": busiest(Incident.objects, "category"),
+        "agency": busiest(Assignment.objects, "agency"),
+        "priority": busiest(Incident.objects, "priority"),
+    }
+
+
 def _rows(result):
     """A table's rows (or incident_counts' dict), for comparing the two ways."""
     return getattr(result, "rows", result)
@@ -378,6 +398,7 @@ def main():
         month = {"period": "30d"}
         live_month_timings, live_month = time_tables(month, facts=False)
         month_timings, _month = time_tables(month, facts=True)
+        filtered_timings = {name: time_tables({**whole, name: value})[0] for name, value in busiest_filters().items()}
         different = [name for name in results if _rows(results[name]) != _rows(live_results[name])]
         different += [f"{name} (without rollups)" for name in results if _rows(results[name]) != _rows(plain_results[name])]
         different += [f"{name} (30 d)" for name in _month if _rows(_month[name]) != _rows(live_month[name])]
@@ -386,6 +407,11 @@ def main():
         for name, timing in all_timings.items():
             live, month_live = live_timings[name]["ms"], live_month_timings[name]["ms"]
             print(f"{name:<26}{live:>10.1f}{plain_timings[name]['ms']:>10.1f}{timing['ms']:>10.1f}{month_live:>11.1f}{month_timings[name]['ms']:>11.1f}")
+
+        print("\nthe whole history with one filter (its busiest value), facts + rollups: the slowest table")
+        for name, timings in filtered_timings.items():
+            slowest_filtered = max(timings.items(), key=lambda item: item[1]["ms"])
+            print(f"  {name:<10} {slowest_filtered[0]:<26}{slowest_filtered[1]['ms']:>10.1f} ms")
 
         everything = results["response_by_agency"].rows[0]
         handling = results["handling_by_shift"].rows[0]
@@ -414,6 +440,7 @@ def main():
             "queries_live": {name: timing["ms"] for name, timing in live_timings.items()},
             "queries_without_rollups": {name: timing["ms"] for name, timing in plain_timings.items()},
             "queries_30d_live": {name: timing["ms"] for name, timing in live_month_timings.items()},
+            "queries_filtered": {f: {name: timing["ms"] for name, timing in timings.items()} for f, timings in filtered_timings.items()},
             "same_results": not different,
             "facts_rebuild_s": round(rebuild_s, 1),
             "rollup_build_s": round(rollup_s, 1),
