@@ -1,7 +1,6 @@
 import os
 import sys
 
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dispatch112.settings")
 # A daphne process runs its event loop (the consoles' frames) and its requests (worker threads)
 # under one GIL. A request thread back from each database round trip waits until the busy loop

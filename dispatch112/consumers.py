@@ -111,7 +111,7 @@ def _recheck(scope, session_key, *, user_pk, agency_id, catch_up):
     logged out), FORBIDDEN (another user now, or a role or agency it no longer has), or what the
     catch-up found (_unsent)."""
     store = idle.socket_store(scope)
-    if store is False or (store is not None and idle.end_if_idle(store)):
+    if idle.socket_store_ended(store):
         return ENDED
     user, roles = _session_user(store or idle.session_store(session_key))
     if not _allowed(user, roles, user_pk=user_pk, agency_id=agency_id):

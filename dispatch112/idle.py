@@ -143,13 +143,12 @@ def socket_store(scope):
     return session_store(session.session_key)
 
 
-def socket_session_ended_sync(scope):
-    store = socket_store(scope)
-    if store is None:
-        return False
-    return store is False or end_if_idle(store)
+def socket_store_ended(store):
+    """For the live socket, given socket_store(): True if its session is idle (it is then ended)
+    or already gone. The consumer closes with 4401; the console reloads to the login page."""
+    return store is not None and (store is False or end_if_idle(store))
 
 
-# For the live socket: True if the session behind this connection is idle (it is then ended) or
-# already gone. The consumer closes with 4401; the console reloads to the login page.
-socket_session_ended = database_sync_to_async(socket_session_ended_sync)
+@database_sync_to_async
+def socket_session_ended(scope):
+    return socket_store_ended(socket_store(scope))

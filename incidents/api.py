@@ -32,8 +32,7 @@ from incidents.models import (
     IncidentStatus,
 )
 from incidents.phone import normalise_phone
-from incidents.snapshots import known_without_assignments
-from incidents.snapshots import incident_snapshots
+from incidents.snapshots import incident_snapshots, known_without_assignments
 from incidents.serializers import (
     AdvanceInput,
     AgencySerializer,

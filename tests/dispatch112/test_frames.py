@@ -89,3 +89,15 @@ def test_the_hub_shares_one_frame_text_per_list_of_events():
     batch = fanout.frame_text([one, two])
     assert isinstance(batch, SharedText) and json.loads(batch) == {"type": "events", "events": [{"id": 1}, {"id": 2}]}
     assert fanout.frame_text([one, {"type": "session.end"}]) is None  # not all events: each is handled
+
+
+def test_daphnes_own_send_is_recognised_as_an_autobahn_protocol():
+    # The real classes, not the fake above: if daphne renamed its reply method or autobahn its
+    # broadcast API, every frame would silently take the slow path.
+    from daphne.server import Server
+    from daphne.ws_protocol import WebSocketProtocol
+
+    server = Server(application=None, endpoints=["tcp:port=0:interface=127.0.0.1"])  # not started
+    protocol = WebSocketProtocol()
+    assert autobahn_protocol(functools.partial(server.handle_reply, protocol)) is protocol
+    assert autobahn_protocol(functools.partial(server.handle_reply, object())) is None

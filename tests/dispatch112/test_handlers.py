@@ -2,6 +2,7 @@
 an async view (the CCTV streams) keeps Django's async chain."""
 
 import json
+import sys
 import threading
 
 import pytest
@@ -92,7 +93,9 @@ def test_which_views_are_async():
     assert not is_async_view("/no/such/page/")
 
 
-def test_the_project_serves_http_through_the_one_hop_handler():
-    from dispatch112.asgi import django_asgi_app
+def test_the_project_serves_http_through_the_one_hop_handler_with_a_short_gil_switch():
+    from dispatch112.asgi import SWITCH_INTERVAL_SECONDS, django_asgi_app
 
     assert isinstance(django_asgi_app, handlers.OneHopASGIHandler)
+    assert SWITCH_INTERVAL_SECONDS < 0.005  # Python's default
+    assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_SECONDS)

@@ -2,6 +2,7 @@
 who may connect, which groups each role joins, what is pushed and replayed to whom, and what a
 malformed message gets. The writes go through the real services and really commit."""
 
+import asyncio
 import json
 
 import pytest
@@ -439,5 +440,36 @@ def test_a_console_whose_role_is_removed_is_disconnected(world, monkeypatch):
         assert await staff.receive_nothing(timeout=QUIET)  # still allowed: stays open
         await database_sync_to_async(user.groups.clear)()
         assert await staff.receive_output(timeout=2) == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+
+    run(scenario)
+
+
+def test_consoles_that_connect_together_run_their_checks_at_their_own_moments(world, monkeypatch):
+    # After a restart every console reconnects at once: checking all together, every interval,
+    # made a wave that held up the intakes of its moment. Each console's first check falls at a
+    # random point of the interval (here: the start and nine tenths of it).
+    import time
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(consumers.ConsoleConsumer, "recheck_seconds", 2.0)
+    phases = [0.0, 0.9]
+    monkeypatch.setattr(consumers, "random", SimpleNamespace(random=lambda: phases.pop(0) if phases else 0.5))
+    first_checks, recheck = {}, consumers._recheck
+
+    async def recording(scope, session_key, **kwargs):
+        first_checks.setdefault(kwargs["user_pk"], time.monotonic())
+        return await recheck(scope, session_key, **kwargs)
+
+    monkeypatch.setattr(consumers, "_recheck", recording)
+    keys = [session_of(world.users[name]) for name in ("operator", "supervisor")]
+
+    async def scenario():
+        started = time.monotonic()
+        communicators = [await connected(key) for key in keys]
+        await asyncio.sleep(2.3)
+        early, late = sorted(at - started for at in first_checks.values())
+        assert early < 0.8 and late > 1.6
+        for communicator in communicators:
+            await communicator.disconnect()
 
     run(scenario)
