@@ -70,10 +70,15 @@ def roles_of(user):
         return set()
     cached = getattr(user, "_dispatch112_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        cached = {role for role in Role if role.value in names}
-        user._dispatch112_roles = cached
+        cached = remember_roles(user, user.groups.values_list("name", flat=True))
     return cached
+
+
+def remember_roles(user, group_names):
+    """Keep the roles these group names give on the user object (read once per request)."""
+    names = set(group_names)
+    user._dispatch112_roles = {role for role in Role if role.value in names}
+    return user._dispatch112_roles
 
 
 def role_of(user):

@@ -192,6 +192,9 @@ EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=EMBEDDED)
 # --- Auth ---------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.RoleModelBackend",
+    # Sessions that logged in before RoleModelBackend name Django's own in the session: kept, so a
+    # deployment does not log out every console at once.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
