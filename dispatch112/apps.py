@@ -20,6 +20,25 @@ class Dispatch112Config(AppConfig):
         # force_login) goes through django.contrib.auth.login: the idle clock starts there, in the
         # session write the login makes anyway, not in an extra write on the next request.
         user_logged_in.connect(idle.start_on_login, dispatch_uid="dispatch112-idle-start")
+        _forget_region_on_wilayah_change()
+
+
+def _forget_region_on_wilayah_change():
+    """A region, kecamatan or kelurahan saved or deleted (the admin, a script) renews the region's
+    info and with it what every process keeps of the wilayah (dispatch112.region.RegionInfo.token);
+    the wilayah import does the same for its bulk writes."""
+    from django.db import transaction
+    from django.db.models.signals import post_delete, post_save
+
+    from dispatch112.models import Kecamatan, Kelurahan, Region
+    from dispatch112.region import forget_region_cache
+
+    def changed(**_kwargs):
+        transaction.on_commit(forget_region_cache)
+
+    for model in (Region, Kecamatan, Kelurahan):
+        post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"dispatch112-region-{model.__name__}-saved")
+        post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"dispatch112-region-{model.__name__}-deleted")
 
 
 class AdminConfig(SimpleAdminConfig):

@@ -1,8 +1,9 @@
 """The region this installation serves, derived from settings.REGION_CODE and the wilayah data."""
 
 import contextlib
+import uuid
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db.models import Max, Min
 
 from dispatch112.models import Kecamatan, Kelurahan, Region
 
-_CACHE_KEY = "dispatch112:region:v1"
+_CACHE_KEY = "dispatch112:region:v2"
 # Reference prefixes for the regions that ship with the project; others derive one from the name.
 KNOWN_SHORT_NAMES = {"64.72": "SMD", "64.02": "KKR"}
 
@@ -24,6 +25,10 @@ class RegionInfo:
     centre: tuple  # (lat, lon)
     bounds: tuple  # ((south, west), (north, east))
     loaded: bool
+    # New at every computation, which a change of the wilayah forces (forget_region_cache): what a
+    # process keeps of the wilayah beside it (incidents.selectors.region_areas) is good while the
+    # token is the same.
+    token: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
 
     def contains(self, latitude, longitude):
         (south, west), (north, east) = self.bounds

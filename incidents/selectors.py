@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 
 from dispatch112.geo import degree_box, distance_m, geometry_contains
 from dispatch112.models import Kelurahan
-from dispatch112.region import region_kelurahan
+from dispatch112.region import current_region, region_kelurahan
 from incidents.models import (
     ACTIVE_STATUSES,
     AgencyPost,
@@ -125,17 +125,42 @@ def overdue_assignments(*, now):
     )
 
 
-def kelurahan_for_point(latitude, longitude):
+_areas = {}  # region token → the region's kelurahan as (pk, boundary, latitude, longitude)
+
+
+def region_areas(region=None):
+    """The region's kelurahan boundaries and centroids, read once per process and wilayah (see
+    RegionInfo.token): an intake with a map point would otherwise read every boundary again."""
+    token = (region or current_region()).token
+    areas = _areas.get(token)
+    if areas is None:
+        # Plain rows, not ~60 model objects.
+        areas = list(region_kelurahan().values_list("pk", "boundary", "latitude", "longitude"))
+        _areas.clear()
+        _areas[token] = areas
+    return areas
+
+
+def kelurahan_for_point(latitude, longitude, *, region=None):
     """The kelurahan whose boundary holds the point, else the one with the nearest centroid."""
-    # Plain rows, not ~60 model objects on every intake; then the one found, in full.
-    areas = list(region_kelurahan().values_list("pk", "boundary", "latitude", "longitude"))
+    found = _area_at(region_areas(region), latitude, longitude)
+    kelurahan = None if found is None else Kelurahan.objects.select_related("kecamatan").filter(pk=found).first()
+    if found is not None and kelurahan is None:
+        # Deleted since this process read the areas, before the wilayah change reached it.
+        _areas.clear()
+        found = _area_at(region_areas(region), latitude, longitude)
+        kelurahan = None if found is None else Kelurahan.objects.select_related("kecamatan").filter(pk=found).first()
+    return kelurahan
+
+
+def _area_at(areas, latitude, longitude):
     found = next((pk for pk, boundary, _lat, _lon in areas if boundary and geometry_contains(boundary, latitude, longitude)), None)
     if found is None:
         with_point = [(pk, lat, lon) for pk, _boundary, lat, lon in areas if lat is not None and lon is not None]
         if not with_point:
             return None
         found = min(with_point, key=lambda area: distance_m(latitude, longitude, area[1], area[2]))[0]
-    return Kelurahan.objects.select_related("kecamatan").get(pk=found)
+    return found
 
 
 def nearest_post(*, agency, latitude, longitude):

@@ -136,11 +136,11 @@ def _apply_derived_status(incident, *, by, now):
         _event("incident.assignments_changed", incident=incident, by=by, at=now)
 
 
-def _validate_location(*, latitude, longitude, kelurahan):
+def _validate_location(*, latitude, longitude, kelurahan, region=None):
     if (latitude is None) != (longitude is None):
         field = "longitude" if latitude is not None else "latitude"
         raise ValidationError({field: _("Give both latitude and longitude, or neither.")})
-    region = current_region()
+    region = region or current_region()
     if latitude is not None and not region.contains(latitude, longitude):
         raise ValidationError(
             {"latitude": _("The point %(lat)s, %(lon)s is outside %(region)s.") % {"lat": latitude, "lon": longitude, "region": region.name}}
@@ -156,14 +156,32 @@ def _validate_location(*, latitude, longitude, kelurahan):
 PENDING_REFERENCE = "pending-"
 
 
-def _number_incident(incident, at):
-    incident.reference = _next_reference(at)
+def _number_incident(incident, at, *, region=None):
+    prefix = _reference_prefix(at, region)
+    if connection.vendor == "postgresql":
+        # The day's counter and the incident's reference in one statement (one round trip fewer
+        # while the counter's row is locked); nothing when the day has no counter yet.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH n AS (UPDATE {DailySequence._meta.db_table} SET value = value + 1 WHERE prefix = %s RETURNING value::text AS v) "
+                f"UPDATE {Incident._meta.db_table} SET reference = %s || '-' || lpad(n.v, greatest(4, length(n.v)), '0') "
+                f"FROM n WHERE {Incident._meta.db_table}.id = %s RETURNING reference",
+                [prefix, prefix, incident.pk],
+            )
+            row = cursor.fetchone()
+        if row:
+            incident.reference = row[0]
+            return
+    incident.reference = _next_reference(prefix)
     Incident.objects.filter(pk=incident.pk).update(reference=incident.reference)
 
 
-def _next_reference(at):
+def _reference_prefix(at, region=None):
     local_day = timezone.localtime(at).strftime("%Y%m%d")
-    prefix = f"112-{current_region().short}-{local_day}"
+    return f"112-{(region or current_region()).short}-{local_day}"
+
+
+def _next_reference(prefix):
     value = _bump(prefix)
     if value is None:
         try:
@@ -239,7 +257,7 @@ def call_log(
     if link_to and outcome == CallOutcome.EMERGENCY:
         outcome = CallOutcome.DUPLICATE  # a further call about an incident already open
     shift_types = active_shift_types()  # read once for the call and its incident
-    call = Call.objects.create(
+    call = Call(
         caller_number=normalise_phone(caller_number),
         caller_name=clean_text(caller_name, field="caller_name", max_length=120),
         line=clean_text(line, field="line", max_length=40),
@@ -252,19 +270,22 @@ def call_log(
         notes=clean_text(notes, field="notes", max_length=MAX_TEXT),
         **shift_stamp(received_at, shift_types=shift_types),
     )
-    report_facts.count_call(call)
-    if new_incident:
-        incident_create(by=by, call=call, data=new_incident, at=now, shift_types=shift_types)
-    elif link_to:
-        call_link(call=call, incident=link_to, by=by)
-    events.record(
-        kind="call.logged",
-        audience=events.AUDIENCE_CONSOLE,
-        incident=call.incident,
-        actor=by,
-        at=now,
-        payload={"call": call_snapshot(call), "actor_name": str(by)},
-    )
+    with events.written_together():
+        if new_incident:
+            incident_create(by=by, call=call, data=new_incident, at=now, shift_types=shift_types)  # inserts and counts the call
+        else:
+            call.save(force_insert=True)
+            report_facts.count_call(call)
+            if link_to:
+                call_link(call=call, incident=link_to, by=by)
+        events.record(
+            kind="call.logged",
+            audience=events.AUDIENCE_CONSOLE,
+            incident=call.incident,
+            actor=by,
+            at=now,
+            payload={"call": call_snapshot(call), "actor_name": str(by)},
+        )
     return call
 
 
@@ -282,6 +303,8 @@ def call_snapshot(call):
 
 @transaction.atomic(savepoint=False)  # inside call_log: its failure fails the call's transaction too
 def incident_create(*, by, call, data, at=None, shift_types=None):
+    """The incident a new emergency call opens. `call`: that call, not saved yet (call_log): it is
+    inserted (and counted) with its incident, not inserted and then updated."""
     now = at or clock.now()
     category = data.category
     if category is None or not category.active:
@@ -289,10 +312,11 @@ def incident_create(*, by, call, data, at=None, shift_types=None):
     priority = data.priority or category.default_priority
     if priority not in (1, 2, 3, 4):
         raise ValidationError({"priority": _("Priority must be 1 to 4.")})
-    _validate_location(latitude=data.latitude, longitude=data.longitude, kelurahan=data.kelurahan)
+    region = current_region()
+    _validate_location(latitude=data.latitude, longitude=data.longitude, kelurahan=data.kelurahan, region=region)
     kelurahan = data.kelurahan
     if kelurahan is None and data.latitude is not None:
-        kelurahan = kelurahan_for_point(data.latitude, data.longitude)
+        kelurahan = kelurahan_for_point(data.latitude, data.longitude, region=region)
     incident = Incident.objects.create(
         reference=f"{PENDING_REFERENCE}{uuid.uuid4().hex}",
         category=category,
@@ -309,9 +333,11 @@ def incident_create(*, by, call, data, at=None, shift_types=None):
         **shift_stamp(now, shift_types=shift_types),
     )
     call.incident = incident
-    call.save(update_fields=["incident"])
-    report_facts.refresh([incident], new=True)
-    _number_incident(incident, now)
+    call.save(force_insert=True)
+    # Counted and its facts written before the day's counter is locked (_number_incident).
+    report_facts.count_call(call)
+    report_facts.refresh_new(incident, call)
+    _number_incident(incident, now, region=region)
     with known_without_assignments(incident):
         _event("incident.created", incident=incident, by=by, at=now, agency_ids=(), call={"id": call.pk, "caller_masked": mask_phone(call.caller_number)})
     return incident

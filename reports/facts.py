@@ -77,6 +77,20 @@ def refresh(incidents, *, new=False):
             _insert_python(Incident.objects.filter(pk__in=ids))
 
 
+def refresh_new(incident, call):
+    """refresh() for an incident created in this transaction with the call that opened it: no
+    facts to remove, no assignments yet (so no response facts), and the closed months to mark
+    dirty are those of its created_at and the call's received_at, known here: none in the usual
+    case, both in the current month. One statement on PostgreSQL instead of three, on every intake."""
+    if connection.vendor != "postgresql":
+        refresh([incident], new=True)
+        return
+    with connection.cursor() as cursor:
+        if rollup.month_of(min(incident.created_at, call.received_at)) < rollup.current_month():
+            cursor.execute(*rollup.mark_dirty_sql([incident.pk]))
+    _insert_sql(where="AND i.id = ANY(%s)", params=[[incident.pk]], response=False)
+
+
 def count_call(call):
     """One more call of its outcome in the hour it was received."""
     hour = call.received_at.replace(minute=0, second=0, microsecond=0)
@@ -138,12 +152,13 @@ def rebuild_incidents():
     return ResponseFact.objects.count(), HandlingFact.objects.count()
 
 
-def _insert_sql(*, where, params):
+def _insert_sql(*, where, params, response=True):
     from dispatch112.models import Kelurahan
 
     kelurahan = connection.ops.quote_name(Kelurahan._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(RESPONSE_SQL.format(kelurahan=kelurahan, where=where), [IncidentStatus.CANCELLED, *params])
+        if response:
+            cursor.execute(RESPONSE_SQL.format(kelurahan=kelurahan, where=where), [IncidentStatus.CANCELLED, *params])
         cursor.execute(HANDLING_SQL.format(kelurahan=kelurahan, where=where), [CallOutcome.EMERGENCY, IncidentStatus.CANCELLED, *params])
 
 

@@ -299,3 +299,62 @@ def test_references_count_up_without_update_returning_too(world, clock, monkeypa
     monkeypatch.setattr(services, "_update_returns", lambda: False)
     references = [log_emergency(world).incident.reference for _ in range(3)]
     assert references == ["112-SMD-20261127-0001", "112-SMD-20261127-0002", "112-SMD-20261127-0003"]
+
+
+def test_the_ten_thousandth_incident_of_a_day_keeps_every_digit(world, clock):
+    from incidents.models import DailySequence
+
+    first = log_emergency(world).incident.reference
+    DailySequence.objects.filter(prefix="112-SMD-20261127").update(value=9998)
+    references = [log_emergency(world).incident.reference for _ in range(2)]
+
+    assert [first, *references] == ["112-SMD-20261127-0001", "112-SMD-20261127-9999", "112-SMD-20261127-10000"]
+    assert set(Incident.objects.values_list("reference", flat=True)) == {first, *references}  # none left pending
+
+
+def test_the_incident_and_its_call_are_on_record_in_order_and_a_refused_one_leaves_nothing(world):
+    call = log_emergency(world, caller_number="081234567890")
+
+    kinds = list(Event.objects.filter(incident=call.incident).order_by("id").values_list("kind", "actor", "payload__incident__reference"))
+    assert kinds == [("incident.created", world.operator.pk, call.incident.reference), ("call.logged", world.operator.pk, None)]
+    linked = call_log(by=world.operator, outcome="emergency", caller_number="081234567891", link_to=call.incident)
+    kinds = list(Event.objects.filter(incident=call.incident).order_by("id").values_list("kind", flat=True))
+    assert kinds == ["incident.created", "call.logged", "incident.call_linked", "call.logged"]
+    assert linked.outcome == CallOutcome.DUPLICATE
+
+    before = counts()
+    with pytest.raises(ValidationError) as excinfo:
+        # Refused after the call's own checks, in the incident's: nothing of it stays.
+        log_emergency(world, point=(1.5, 100.0))
+    assert field_errors(excinfo) == {"latitude"}
+    assert counts() == before
+
+
+def test_the_kelurahan_proposed_follows_a_change_of_the_wilayah(world, django_capture_on_commit_callbacks):
+    point = (-0.5712, 117.1770)  # nearest: Rawa Makmur's centroid
+    assert log_emergency(world, point=point).incident.kelurahan.name == "Rawa Makmur"
+
+    jawa = Kelurahan.objects.get(name="Jawa")
+    with django_capture_on_commit_callbacks(execute=True):
+        jawa.latitude, jawa.longitude = point
+        jawa.save()
+    assert log_emergency(world, point=point).incident.kelurahan.name == "Jawa"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Kelurahan.objects.create(code="64.72.99.9001", name="Titik Uji", kecamatan=jawa.kecamatan, kind="kelurahan", latitude=-0.57, longitude=117.176)
+    assert log_emergency(world, point=(-0.57, 117.176)).incident.kelurahan.name == "Titik Uji"
+
+
+def test_a_kelurahan_deleted_before_the_process_heard_of_it_is_not_proposed(world):
+    from dispatch112.region import forget_region_cache
+    from incidents.selectors import region_areas
+
+    point = (-0.5712, 117.1770)
+    gone = Kelurahan.objects.create(code="64.72.99.9002", name="Hilang", kecamatan=Kelurahan.objects.get(name="Jawa").kecamatan, kind="kelurahan",
+                                    latitude=point[0], longitude=point[1])  # fmt: skip
+    forget_region_cache()
+    assert gone.pk in {pk for pk, *_rest in region_areas()}  # what this process keeps now
+    # Deleted where this process does not hear of it (another process, a raw delete).
+    Kelurahan.objects.filter(pk=gone.pk)._raw_delete(Kelurahan.objects.db)
+
+    assert log_emergency(world, point=point).incident.kelurahan.name == "Rawa Makmur"

@@ -278,3 +278,22 @@ def test_a_month_is_due_an_hour_after_it_closed(many_facts):
         assert (date(2026, 2, 1), "response") not in rollup.due_months()
     with travel_to(local(2026, 3, 1, 1, 0)):
         assert (date(2026, 2, 1), "response") in rollup.due_months()
+
+
+@postgres_only
+def test_a_call_logged_late_marks_its_closed_month_dirty_and_one_of_this_month_does_not(dataset):
+    from incidents.services import IncidentInput, call_log
+
+    intake = IncidentInput(category=dataset.categories["fire"], kelurahan=dataset.incidents["I1"].kelurahan)
+    ana = dataset.users["ana"]
+    with travel_to(local(2026, 3, 1, 0, 2)):
+        build_rollups()
+        before = set(RollupMonth.objects.filter(dirty=True).values_list("month", "source"))
+        call_log(by=ana, outcome="emergency", caller_number="081200000001", received_at=local(2026, 3, 1, 0, 1), new_incident=intake)
+        assert set(RollupMonth.objects.filter(dirty=True).values_list("month", "source")) == before
+        # Received at 23:59 on the last day of February, logged two minutes into March.
+        late = call_log(by=ana, outcome="emergency", caller_number="081200000002", received_at=local(2026, 2, 28, 23, 59), new_incident=intake)
+    assert RollupMonth.objects.get(month=date(2026, 2, 1), source="handling").dirty
+    assert not RollupMonth.objects.filter(month=date(2026, 2, 1), source="response", dirty=True).exists()
+    assert HandlingFact.objects.get(call_id=late.pk).created_s == 180.0  # 23:59 → 00:02
+    assert not ResponseFact.objects.filter(incident_id=late.incident_id).exists()
