@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from push_latency import CONSOLE_USERS, EVENT_PREFIX, Clients, Session, cpu_seconds, server_pid, summary  # noqa: E402
-from support import machine, running_server, server_env, serving  # noqa: E402
+from support import gc_pauses, machine, running_server, server_env, serving  # noqa: E402
 
 WRITERS_PER_SERVER = 8
 
@@ -145,6 +145,7 @@ def main():
                 client_cpu = round(sum(cpu_seconds(pid) for pid in client_pids) - client_cpu_before, 1)
                 wall = round(time.monotonic() - wall_before, 1)
                 records = [r for c in clients for r in c.finish()]
+                collector = [gc_pauses(base) for base in dict.fromkeys(bases + api_bases)]
             finally:
                 for c in clients:
                     c.kill()
@@ -183,6 +184,7 @@ def main():
         "server_cpu_s": cpu,
         "client_cpu_s": client_cpu,
         "wall_s": wall,  # the machine had cores × wall_s of CPU in that time
+        "gc_pauses": collector,  # per server process, from its start (dispatch112.heap)
         "loadavg": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "failure_sample": failures[:3],
     }
@@ -190,7 +192,7 @@ def main():
         f"{args.consoles} consoles on 2 processes, {len(sent)} calls at {result['achieved_rate_per_s']}/s: intake p50 {intake['p50']} "
         f"p99 {intake['p99']} ms; push p50 {push_summary['p50']} p99 {push_summary['p99']} ms (from the commit p50 "
         f"{commit_summary['p50']} p99 {commit_summary['p99']} ms, {result['events_per_frame']} events a frame); errors {result['errors']}, "
-        f"lost {lost}, duplicated {duplicated}; load {result['loadavg']}",
+        f"lost {lost}, duplicated {duplicated}; load {result['loadavg']}; GC pauses over 50 ms {[g['over_50ms'] for g in collector]}",
         flush=True,
     )
     print(json.dumps(result))

@@ -90,3 +90,28 @@ def serving(env, var_dir, *, name="server"):
         if os.environ.get("BENCH_SERVER_LOG"):  # to read after the temporary folder is gone
             kept = os.environ["BENCH_SERVER_LOG"]
             shutil.copy(log_path, kept if name == "server" else f"{kept}.{name}")
+
+
+def gc_pauses(base):
+    """The garbage collector's pauses of the server at `base` so far (its /metrics, open to
+    127.0.0.1): collections, their total and how many held the process over 50 and 250 ms."""
+    import re
+
+    text = urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode()
+    found = {"collections": 0, "total_ms": 0.0, "over_50ms": 0, "over_250ms": 0}
+    for line in text.splitlines():
+        match = re.match(r'dispatch112_gc_pause_seconds_(count|sum|bucket)\{(?:[^}]*le="([^"]+)")?[^}]*\} (\S+)', line)
+        if not match:
+            continue
+        kind, le, value = match.group(1), match.group(2), float(match.group(3))
+        if kind == "count":
+            found["collections"] += int(value)
+            found["over_50ms"] += int(value)
+            found["over_250ms"] += int(value)
+        elif kind == "sum":
+            found["total_ms"] = round(found["total_ms"] + value * 1000, 1)
+        elif le == "0.05":
+            found["over_50ms"] -= int(value)
+        elif le == "0.25":
+            found["over_250ms"] -= int(value)
+    return found
