@@ -28,14 +28,27 @@ def point_in_polygon(lat, lon, ring):
     return inside
 
 
-def geometry_contains(geometry, lat, lon):
+def geometry_bounds(geometry):
+    """(south, west, north, east) of a GeoJSON (Multi)Polygon's outer rings, or None."""
+    rings = [polygon[0] for polygon in _polygons(geometry) if polygon and polygon[0]]
+    if not rings:
+        return None
+    lons = [float(p[0]) for ring in rings for p in ring]
+    lats = [float(p[1]) for ring in rings for p in ring]
+    return min(lats), min(lons), max(lats), max(lons)
+
+
+def _polygons(geometry):
     if not geometry:
-        return False
+        return []
     if geometry.get("type") == "Feature":
         geometry = geometry.get("geometry") or {}
     kind, coords = geometry.get("type"), geometry.get("coordinates") or []
-    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
-    for polygon in polygons:
+    return [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+
+
+def geometry_contains(geometry, lat, lon):
+    for polygon in _polygons(geometry):
         if polygon and point_in_polygon(lat, lon, [tuple(p) for p in polygon[0]]):
             holes = polygon[1:]
             if not any(point_in_polygon(lat, lon, [tuple(p) for p in hole]) for hole in holes):

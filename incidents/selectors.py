@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Count, Q
 
-from dispatch112.geo import degree_box, distance_m, geometry_contains
+from dispatch112.geo import degree_box, distance_m, geometry_bounds, geometry_contains
 from dispatch112.models import Kelurahan
 from dispatch112.region import current_region, region_kelurahan
 from incidents.models import (
@@ -125,7 +125,7 @@ def overdue_assignments(*, now):
     )
 
 
-_areas = {}  # region token → the region's kelurahan as (pk, boundary, latitude, longitude)
+_areas = {}  # region token → the region's kelurahan as (pk, boundary, latitude, longitude, bounds)
 
 
 def region_areas(region=None):
@@ -134,8 +134,9 @@ def region_areas(region=None):
     token = (region or current_region()).token
     areas = _areas.get(token)
     if areas is None:
-        # Plain rows, not ~60 model objects.
-        areas = list(region_kelurahan().values_list("pk", "boundary", "latitude", "longitude"))
+        # Plain rows, not ~60 model objects; each boundary's box, to test only the few around a point.
+        rows = region_kelurahan().values_list("pk", "boundary", "latitude", "longitude")
+        areas = [(pk, boundary, lat, lon, geometry_bounds(boundary)) for pk, boundary, lat, lon in rows]
         _areas.clear()
         _areas[token] = areas
     return areas
@@ -154,9 +155,13 @@ def kelurahan_for_point(latitude, longitude, *, region=None):
 
 
 def _area_at(areas, latitude, longitude):
-    found = next((pk for pk, boundary, _lat, _lon in areas if boundary and geometry_contains(boundary, latitude, longitude)), None)
+    lat, lon = float(latitude), float(longitude)
+    found = next(
+        (pk for pk, boundary, _lat, _lon, box in areas if box and box[0] <= lat <= box[2] and box[1] <= lon <= box[3] and geometry_contains(boundary, lat, lon)),
+        None,
+    )
     if found is None:
-        with_point = [(pk, lat, lon) for pk, _boundary, lat, lon in areas if lat is not None and lon is not None]
+        with_point = [(pk, lat, lon) for pk, _boundary, lat, lon, _box in areas if lat is not None and lon is not None]
         if not with_point:
             return None
         found = min(with_point, key=lambda area: distance_m(latitude, longitude, area[1], area[2]))[0]

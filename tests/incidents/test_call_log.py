@@ -358,3 +358,15 @@ def test_a_kelurahan_deleted_before_the_process_heard_of_it_is_not_proposed(worl
     Kelurahan.objects.filter(pk=gone.pk)._raw_delete(Kelurahan.objects.db)
 
     assert log_emergency(world, point=point).incident.kelurahan.name == "Rawa Makmur"
+
+
+def test_the_kelurahan_whose_boundary_holds_the_point_is_proposed_before_a_nearer_centroid(world, django_capture_on_commit_callbacks):
+    jawa = Kelurahan.objects.get(name="Jawa")
+    point = (-0.5712, 117.1770)  # ~120 m from Rawa Makmur's centroid
+    square = [[117.17, -0.58], [117.19, -0.58], [117.19, -0.56], [117.17, -0.56], [117.17, -0.58]]
+    with django_capture_on_commit_callbacks(execute=True):
+        jawa.boundary = {"type": "Polygon", "coordinates": [square]}
+        jawa.save()
+
+    assert log_emergency(world, point=point).incident.kelurahan == jawa
+    assert log_emergency(world, point=(-0.5500, 117.1770)).incident.kelurahan != jawa  # outside the square: nearest centroid
