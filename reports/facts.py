@@ -1,8 +1,10 @@
 """Keeping the report facts (reports/models.py) equal to the incidents' rows.
 
-`refresh(incident_ids)` rewrites the facts of those incidents from their live rows: the incidents
-services call it inside their transaction after every write to an incident, its calls or its
-assignments, so a report read after the commit sees the change. `count_call(call)` adds a logged
+`refresh(incident_ids)` rewrites the facts of those incidents from their live rows (response,
+handling and call facts): the incidents services call it inside their transaction after every
+write to an incident, its calls or its assignments, so a report read after the commit sees the
+change; a later change of an incident's kecamatan, category or priority or a new assignment moves
+its calls' facts along. `count_call(call)` adds a logged
 call to its hour's count (incidents.services.call_log). `pbx_refresh(pbx_call, before)` does the
 same for a PBX call the intake services wrote (its hour's counts, its answer fact). `rebuild()`
 rewrites them all.

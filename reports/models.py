@@ -12,7 +12,8 @@ They are a cache of the incidents app's rows, never written by hand: `reports.fa
 rewrites an incident's facts inside the transaction of every service that changes the incident,
 its calls or its assignments (incidents/services.py), and `manage.py report_facts --rebuild`
 (also run by the migration that made the tables) rebuilds them all from the live rows, e.g. after
-rows were loaded directly. `manage.py report_facts --check` says whether they agree. The PBX
+rows were loaded directly. `manage.py report_facts --check` says whether they agree. CallFact
+does the same for the call-volume tables with an incident filter. The PBX
 calls' hourly counts and answer facts (PbxHour, AnswerFact) are kept the same way by the intake
 services that write a PbxCall (intake/services.py).
 

@@ -15,6 +15,13 @@ two phases (`summarise`), with the same figures as percentile_cont and COUNT FIL
    percentile_cont interpolates between. (Sorting them in Python was slower: a year's wanted
    buckets hold ~100,000 values at 200,000 incidents, more to transfer than to sort.)
 
+Each month is also rolled up narrowed to each value of each incident filter of the page
+(Source.narrows: kecamatan, category, agency, priority), for every grouping: a table with one
+filter chosen (ReportFilter.rollup gives a Span with `narrow`) is read the same two ways, over the
+narrowed rows and the facts that match the filter. Two filters at once read the facts. The
+handling facts have no agency: the agency filter joins the incident's assignments (at most one
+per agency), as ReportFilter.handling_facts does.
+
 The counts within target are not taken from the histogram: the acknowledgement's target depends
 on each row's priority, which the buckets do not keep. They are stored per month instead.
 
