@@ -85,11 +85,15 @@ def refresh(incidents, *, new=False):
         if not new:
             ResponseFact.objects.filter(incident_id__in=ids).delete()
             HandlingFact.objects.filter(incident_id__in=ids).delete()
-            CallFact.objects.filter(incident_id__in=ids).delete()
         if connection.vendor == "postgresql":
             _insert_sql(where="AND i.id = ANY(%s)", params=[ids])
-            _insert_call_sql(where="WHERE i.id = ANY(%s)", params=[ids])
+            # The call facts are replaced in one statement: its DELETE sees the rows from before
+            # the statement, its INSERT writes the new ones (they have no key to conflict on).
+            replace = "" if new else f"WITH replaced AS (DELETE FROM {CallFact._meta.db_table} WHERE incident_id = ANY(%s)) "
+            _insert_call_sql(where="WHERE i.id = ANY(%s)", params=[ids] if new else [ids, ids], before=replace)
         else:
+            if not new:
+                CallFact.objects.filter(incident_id__in=ids).delete()
             _insert_python(Incident.objects.filter(pk__in=ids))
 
 
@@ -179,11 +183,11 @@ def _insert_sql(*, where, params):
         cursor.execute(HANDLING_SQL.format(kelurahan=kelurahan, where=where), [CallOutcome.EMERGENCY, IncidentStatus.CANCELLED, *params])
 
 
-def _insert_call_sql(*, where, params):
+def _insert_call_sql(*, where, params, before=""):
     from dispatch112.models import Kelurahan
 
     with connection.cursor() as cursor:
-        cursor.execute(CALL_SQL.format(kelurahan=connection.ops.quote_name(Kelurahan._meta.db_table), where=where), params)
+        cursor.execute(before + CALL_SQL.format(kelurahan=connection.ops.quote_name(Kelurahan._meta.db_table), where=where), params)
 
 
 def _seconds(end, start):

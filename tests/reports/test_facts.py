@@ -158,7 +158,7 @@ def test_the_call_facts_follow_the_incident_and_its_agencies(world, dispatched):
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the statements counted are PostgreSQL's")
-def test_a_call_intake_writes_the_call_facts_in_one_statement(world, clock):
+def test_a_call_intake_and_a_dispatch_write_the_call_facts_in_one_statement(world, clock):
     data = IncidentInput(category=world.category("banjir"), latitude=CITY_CENTRE[0], longitude=CITY_CENTRE[1])
     with CaptureQueriesContext(connection) as captured:
         call = call_log(by=world.operator, outcome="emergency", new_incident=data)
@@ -167,6 +167,13 @@ def test_a_call_intake_writes_the_call_facts_in_one_statement(world, clock):
     assert len(facts_sql) == 5, facts_sql
     assert len([sql for sql in facts_sql if "reports_callfact" in sql]) == 1
     assert CallFact.objects.filter(call=call, agency=None).exists()
+    # Any later write replaces them in one statement too.
+    incident = call.incident
+    with CaptureQueriesContext(connection) as captured:
+        incident_dispatch(incident=incident, agencies=list(world.category("banjir").default_agencies.all()[:1]), by=world.operator)
+    assert len([q for q in captured if "reports_callfact" in q["sql"]]) == 1
+    assert CallFact.objects.filter(call=call).count() == 2
+    in_sync()
 
 
 def test_logged_calls_are_counted_in_the_hour_they_were_received(world, new_incident, clock):

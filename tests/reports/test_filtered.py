@@ -116,7 +116,7 @@ def assert_same_three_ways(settings, params):
 
 def test_every_table_with_a_filter_is_the_same_three_ways(history, settings):
     for narrow in filters(history):
-        for period in (WHOLE, {"period": "30d"}, {"period": "custom", "from": "2026-01-01", "to": "2026-02-28"}):
+        for period in (WHOLE, {"period": "custom", "from": "2026-01-01", "to": "2026-02-28"}):
             assert_same_three_ways(settings, {**period, **narrow})
 
 
