@@ -148,9 +148,11 @@ class ReportFilter:
         """The HandlingFacts of calls() that opened an incident that is not cancelled."""
         from reports.models import HandlingFact
 
+        from reports.rollup import handling_of_agency
+
         queryset = HandlingFact.objects.filter(received_at__gte=self.start, received_at__lt=self.end, **self._fact_conditions())
         if self.agency is not None:
-            queryset = queryset.filter(incident__assignments__agency=self.agency)
+            queryset = handling_of_agency(queryset, self.agency)
         return queryset.order_by()
 
     def call_facts(self):

@@ -126,7 +126,10 @@ class CallFact(models.Model):
                 )
                 for column in ("kecamatan", "category", "priority")
             ),
-            models.Index(fields=["agency", "received_at"], include=["outcome"], condition=models.Q(agency__isnull=False), name="call_fact_agency_idx"),
+            # With the call: the handling facts of an agency's incidents are found through it.
+            models.Index(
+                fields=["agency", "received_at"], include=["outcome", "call"], condition=models.Q(agency__isnull=False), name="call_fact_agency_idx"
+            ),
         ]
 
 

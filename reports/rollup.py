@@ -19,8 +19,8 @@ Each month is also rolled up narrowed to each value of each incident filter of t
 (Source.narrows: kecamatan, category, agency, priority), for every grouping: a table with one
 filter chosen (ReportFilter.rollup gives a Span with `narrow`) is read the same two ways, over the
 narrowed rows and the facts that match the filter. Two filters at once read the facts. The
-handling facts have no agency: the agency filter joins the incident's assignments (at most one
-per agency), as ReportFilter.handling_facts does.
+handling facts have no agency: the agency filter joins the call's facts (reports.models.CallFact,
+a row per agency of the call's incident), as ReportFilter.handling_facts does.
 
 The counts within target are not taken from the histogram: the acknowledgement's target depends
 on each row's priority, which the buckets do not keep. They are stored per month instead.
@@ -35,6 +35,7 @@ import json
 import math
 from bisect import bisect_right
 from collections import defaultdict
+from contextlib import contextmanager
 from itertools import accumulate
 from operator import add
 from dataclasses import dataclass, field
@@ -82,21 +83,37 @@ def bucket_range(index):
 
 @dataclass(frozen=True)
 class Narrow:
-    """An incident filter of the page as the facts of a source see it: `lookup` for the ORM,
-    `join` (SQL joined to the facts `f`, or "") and `key` (the SQL of the filter's value per row).
-    Each fact has at most one value per filter (an incident has at most one assignment per agency)."""
+    """An incident filter of the page as the facts of a source see it: `key` (the SQL of the
+    filter's value per row), `join` (SQL joined to the facts `f`, or ""), reading the fact
+    `columns`; and `narrowed(queryset, value)` the same for the ORM. Each fact has at most one value
+    per filter (an incident has at most one assignment per agency)."""
 
-    lookup: str
     key: str
     join: str = ""
+    columns: tuple = ()
+    lookup: str = ""
+
+    def narrowed(self, queryset, value):
+        if self.lookup:
+            return queryset.filter(**{self.lookup: value})
+        return handling_of_agency(queryset, value)
 
 
 def _column(column):
-    return Narrow(column, f"f.{column}")
+    return Narrow(f"f.{column}", columns=(column,), lookup=column)
 
 
-# A call's incident's agencies are in no handling fact: they are joined.
-AGENCY_OF_INCIDENT = Narrow("incident__assignments__agency_id", "na.agency_id", "JOIN incidents_assignment na ON na.incident_id = f.incident_id")
+def handling_of_agency(queryset, agency):
+    """The handling facts (a queryset) of calls whose incident was assigned to `agency` (an id or
+    an Agency): found through the calls' facts, which have a row per agency of the call's incident
+    (reading the assignments instead cost an index probe per fact, ~0.5 s over a month)."""
+    from reports.models import CallFact
+
+    return queryset.filter(call_id__in=CallFact.objects.filter(agency=agency).values("call_id"))
+
+
+# A call's incident's agencies are in no handling fact: its call facts have them.
+AGENCY_OF_INCIDENT = Narrow("na.agency_id", "JOIN reports_callfact na ON na.call_id = f.call_id AND na.agency_id IS NOT NULL", ("call_id",))
 
 
 @dataclass(frozen=True)
@@ -251,48 +268,76 @@ def build(month, sources=tuple(SOURCES)):
                 [month, name, clock.now(), json.dumps(_targets(steps))],
             )
             DurationRollup.objects.filter(month=month, source=name).delete()
-            for sql, params in _month_selects(month, name, steps):
-                cursor.execute(sql, params)
+            with _month_rows(cursor, month, name, steps):
+                for sql, params in _month_selects(month, name, steps):
+                    cursor.execute(sql, params)
+
+
+MONTH_ROWS = "rollup_month_rows"
+
+
+@contextmanager
+def _month_rows(cursor, month, name, steps):
+    """The month's facts, a row per step, in a temporary table (MONTH_ROWS) that _month_selects
+    reads: the grouping and filter columns, the step, its bucket and whether it was within each
+    target. Made once, then aggregated once per filter and grouping (~30 times a month): expanding
+    and bucketing the facts for each of those took most of a build."""
+    source = SOURCES[name]
+    start, end = month_bounds(month)
+    lateral, lateral_params, width = _step_rows(name, steps)
+    columns = sorted({*source.dimensions.values(), *(c for narrow in source.narrows.values() for c in narrow.columns)})
+    within = "".join(f", s.v <= s.t{i} AS w{i}" for i in range(width))
+    cursor.execute(f"DROP TABLE IF EXISTS {MONTH_ROWS}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {MONTH_ROWS} AS SELECT {', '.join(f'f.{c}' for c in columns)}, s.step, width_bucket(s.v, %s::float8[]) AS b{within} "
+        f"FROM {source.model._meta.db_table} f {lateral} WHERE f.{source.moment} >= %s AND f.{source.moment} < %s",
+        [BOUNDS, *lateral_params, start, end],
+    )
+    try:
+        yield
+    finally:
+        cursor.execute(f"DROP TABLE IF EXISTS {MONTH_ROWS}")
 
 
 def _month_selects(month, name, steps, *, insert=True):
     """[(sql, params)]: a month's histogram and total rows per dimension, with no incident filter
-    and narrowed to each value of each filter (Source.narrows), computed from the facts; with
-    `insert`, inserting them (build), else selecting them (differences)."""
+    and narrowed to each value of each filter (Source.narrows), computed from the month's rows
+    (_month_rows, which must exist); with `insert`, inserting them (build), else selecting them
+    (differences)."""
     source = SOURCES[name]
-    start, end = month_bounds(month)
-    table = source.model._meta.db_table
-    lateral, lateral_params, width = _step_rows(name, steps)
-    within = ", ".join(f"count(*) FILTER (WHERE s.v <= s.t{i})" for i in range(width))
+    width = max((len(s.targets) for s in steps), default=0)
     insert = (
         f"INSERT INTO {DurationRollup._meta.db_table} (month, source, narrow, narrow_key, dimension, key, step, rows, measured, within, histogram) "
         if insert
         else ""
     )
+    counted = "".join(f", count(*) FILTER (WHERE f.w{i}) AS w{i}" for i in range(width))
+    within = ", ".join(f"coalesce(sum(w{i}), 0)::bigint" for i in range(width))
     selects = []
     for narrow_name, narrow in [("", NO_NARROW), *source.narrows.items()]:
         # A fact without the filter's value (no kecamatan) is in no narrowed row: no filter picks it.
-        where = f"f.{source.moment} >= %s AND f.{source.moment} < %s" + (f" AND {narrow.key} IS NOT NULL" if narrow_name else "")
-        rows_of = f"{table} f {narrow.join} {lateral}"
+        where = f"WHERE {narrow.key} IS NOT NULL" if narrow_name else ""
         for dimension, column in [*source.dimensions.items(), (ALL, None)]:
-            key = f"f.{column}::text" if column else "NULL::text"
+            # Grouped by the keys as they are, made text once per group (not per row).
+            key = f"f.{column}" if column else "NULL::text"
             selects.append((
                 f"""{insert}
-                WITH totals AS (
-                    SELECT {narrow.key}::text AS nk, {key} AS key, s.step, count(*) AS rows, count(s.v) AS measured, jsonb_build_array({within}) AS within
-                    FROM {rows_of} WHERE {where} GROUP BY 1, 2, 3
-                ), buckets AS (
-                    SELECT {narrow.key}::text AS nk, {key} AS key, s.step, width_bucket(s.v, %s::float8[]) AS b, count(*) AS n
-                    FROM {rows_of} WHERE {where} AND s.v IS NOT NULL GROUP BY 1, 2, 3, 4
+                WITH buckets AS (
+                    SELECT {narrow.key} AS nk, {key} AS key, f.step, f.b, count(*) AS n{counted}
+                    FROM {MONTH_ROWS} f {narrow.join} {where} GROUP BY 1, 2, 3, 4
+                ), totals AS (
+                    SELECT nk, key, step, sum(n)::bigint AS rows, coalesce(sum(n) FILTER (WHERE b IS NOT NULL), 0)::bigint AS measured,
+                           jsonb_build_array({within}) AS within
+                    FROM buckets GROUP BY 1, 2, 3
                 ), histograms AS (
-                    SELECT nk, key, step, min(b) AS first, max(b) AS last, jsonb_object_agg(b, n) AS counts FROM buckets GROUP BY 1, 2, 3
+                    SELECT nk, key, step, min(b) AS first, max(b) AS last, jsonb_object_agg(b, n) AS counts FROM buckets WHERE b IS NOT NULL GROUP BY 1, 2, 3
                 )
-                SELECT %s::date, %s, %s, t.nk, %s, t.key, t.step, t.rows, t.measured, t.within, coalesce((
+                SELECT %s::date, %s, %s, t.nk::text, %s, t.key::text, t.step, t.rows, t.measured, t.within, coalesce((
                     SELECT jsonb_build_array(h.first) || jsonb_agg(coalesce((h.counts ->> i::text)::int, 0) ORDER BY i)
                     FROM generate_series(h.first, h.last) AS i
                 ), '[]'::jsonb)
                 FROM totals t LEFT JOIN histograms h ON h.nk = t.nk AND h.key IS NOT DISTINCT FROM t.key AND h.step = t.step""",
-                [*lateral_params, start, end, BOUNDS, *lateral_params, start, end, month, name, narrow_name, dimension],
+                [month, name, narrow_name, dimension],
             ))  # fmt: skip
     return selects
 
@@ -304,12 +349,13 @@ def differences(limit=20):
         return []
     found = []
     for month, name in RollupMonth.objects.filter(dirty=False).order_by("month", "source").values_list("month", "source"):
-        selects = _month_selects(month, name, _steps(name), insert=False)
-        with connection.cursor() as cursor:
+        steps = _steps(name)
+        with transaction.atomic(), connection.cursor() as cursor:
             expected = set()
-            for sql, params in selects:
-                cursor.execute(sql, params)
-                expected |= {_comparable(row) for row in cursor.fetchall()}
+            with _month_rows(cursor, month, name, steps):
+                for sql, params in _month_selects(month, name, steps, insert=False):
+                    cursor.execute(sql, params)
+                    expected |= {_comparable(row) for row in cursor.fetchall()}
             cursor.execute(
                 f"SELECT month, source, narrow, narrow_key, dimension, key, step, rows, measured, within, histogram FROM {DurationRollup._meta.db_table} "
                 "WHERE month = %s AND source = %s",
@@ -536,10 +582,11 @@ def _rest_totals(span, steps, group_by, rest):
     """The counts of the facts outside the rolled-up months, a query per part (each an index range
     scan): [overall, *groups] GroupFigures, the overall row's key OVERALL."""
     source = SOURCES[span.source]
-    narrowed = {source.narrows[span.narrow[0]].lookup: int(span.narrow[1])} if span.narrow else {}
     found = []
     for start, end in rest:
-        queryset = source.model.objects.filter(**{f"{source.moment}__gte": start, f"{source.moment}__lt": end}, **narrowed).order_by()
+        queryset = source.model.objects.filter(**{f"{source.moment}__gte": start, f"{source.moment}__lt": end}).order_by()
+        if span.narrow:
+            queryset = source.narrows[span.narrow[0]].narrowed(queryset, int(span.narrow[1]))
         overall, groups = counts(queryset, steps, group_by=group_by)
         overall.key = OVERALL
         found += [overall, *groups]

@@ -97,6 +97,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='callfact',
-            index=models.Index(condition=models.Q(('agency__isnull', False)), fields=['agency', 'received_at'], include=('outcome',), name='call_fact_agency_idx'),
+            index=models.Index(condition=models.Q(('agency__isnull', False)), fields=['agency', 'received_at'], include=('outcome', 'call'), name='call_fact_agency_idx'),
         ),
     ]
