@@ -95,6 +95,7 @@ def refresh(incidents, *, new=False):
             if not new:
                 CallFact.objects.filter(incident_id__in=ids).delete()
             _insert_python(Incident.objects.filter(pk__in=ids))
+            CallFact.objects.bulk_create(call_facts(Incident.objects.filter(pk__in=ids)), batch_size=BATCH)
 
 
 def count_call(call):
@@ -251,7 +252,6 @@ def call_facts(incidents):
 def _insert_python(incidents):
     ResponseFact.objects.bulk_create(response_facts(incidents), batch_size=BATCH)
     HandlingFact.objects.bulk_create(handling_facts(incidents), batch_size=BATCH)
-    CallFact.objects.bulk_create(call_facts(incidents), batch_size=BATCH)
 
 
 # --- the PBX's calls -----------------------------------------------------------------------------
