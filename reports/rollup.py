@@ -136,7 +136,7 @@ SOURCES = {
     "answer": Source("answer", AnswerFact, "offered_at", {"hour": "hour"}),
 }  # fmt: skip
 ALL = "all"
-NO_NARROW = Narrow("", "''::text")
+NO_NARROW = Narrow("''::text")
 
 
 @dataclass(frozen=True)
