@@ -18,7 +18,8 @@ facts are rebuilt from the loaded rows (timed), then the monthly rollups of the 
 tables (REPORTS_FACTS=false), from the report facts without the rollups (REPORTS_ROLLUPS=false)
 and with them, and their rows compared. Then the whole history once more with each filter of the
 page alone (kecamatan, category, agency, priority: each its busiest value, the largest set such a
-view reads), from the facts (the rollups know no incident filters; the call center's do).
+view reads), the same three ways (the call facts and the rollups narrowed to that filter), and
+their rows compared too (`same_results` covers both).
 
 Timed per table: the wall time of the table's function (its SQL queries, the labels' lookups and
 the Python that shapes the rows), each table once after one warm-up pass, and the slowest single
@@ -373,7 +374,7 @@ def main():
         started = time.perf_counter()
         fact_rows = report_facts.rebuild()
         rebuild_s = time.perf_counter() - started
-        print(f"report facts rebuilt ({fact_rows[0]} response, {fact_rows[1]} handling, {fact_rows[2]} answer) in {rebuild_s:.0f} s", flush=True)
+        print(f"report facts rebuilt ({fact_rows[0]} response, {fact_rows[1]} handling, {fact_rows[2]} answer, {fact_rows[3]} call) in {rebuild_s:.0f} s", flush=True)
         if vendor == "postgresql":
             # As autovacuum would after the rebuild's inserts: the facts' index-only scans (the
             # rollups' phase 2) skip the heap only for pages the visibility map marks.
@@ -381,6 +382,7 @@ def main():
                 cursor.execute("VACUUM ANALYZE reports_responsefact")
                 cursor.execute("VACUUM ANALYZE reports_handlingfact")
                 cursor.execute("VACUUM ANALYZE reports_answerfact")
+                cursor.execute("VACUUM ANALYZE reports_callfact")
         from reports import rollup
 
         started = time.perf_counter()
@@ -398,8 +400,16 @@ def main():
         month = {"period": "30d"}
         live_month_timings, live_month = time_tables(month, facts=False)
         month_timings, _month = time_tables(month, facts=True)
-        filtered_timings = {name: time_tables({**whole, name: value})[0] for name, value in busiest_filters().items()}
-        different = [name for name in results if _rows(results[name]) != _rows(live_results[name])]
+        filtered_timings, filtered_plain_timings, filtered_live_timings = {}, {}, {}
+        different = []
+        for name, value in busiest_filters().items():
+            params = {**whole, name: value}
+            filtered_live_timings[name], filtered_live = time_tables(params, facts=False)
+            filtered_plain_timings[name], filtered_plain = time_tables(params, facts=True, rollups=False)
+            filtered_timings[name], filtered = time_tables(params)
+            different += [f"{table} ({name})" for table in filtered if _rows(filtered[table]) != _rows(filtered_live[table])]
+            different += [f"{table} ({name}, without rollups)" for table in filtered if _rows(filtered_plain[table]) != _rows(filtered_live[table])]
+        different += [name for name in results if _rows(results[name]) != _rows(live_results[name])]
         different += [f"{name} (without rollups)" for name in results if _rows(results[name]) != _rows(plain_results[name])]
         different += [f"{name} (30 d)" for name in _month if _rows(_month[name]) != _rows(live_month[name])]
         print("\nsame results both ways" if not different else f"\nDIFFERENT RESULTS: {different}", flush=True)
@@ -408,10 +418,14 @@ def main():
             live, month_live = live_timings[name]["ms"], live_month_timings[name]["ms"]
             print(f"{name:<26}{live:>10.1f}{plain_timings[name]['ms']:>10.1f}{timing['ms']:>10.1f}{month_live:>11.1f}{month_timings[name]['ms']:>11.1f}")
 
-        print("\nthe whole history with one filter (its busiest value), facts + rollups: the slowest table")
-        for name, timings in filtered_timings.items():
-            slowest_filtered = max(timings.items(), key=lambda item: item[1]["ms"])
-            print(f"  {name:<10} {slowest_filtered[0]:<26}{slowest_filtered[1]['ms']:>10.1f} ms")
+        print("\nthe whole history with one filter (its busiest value), facts + rollups, ms (live / without rollups in brackets)")
+        print(f"{'table':<26}" + "".join(f"{name:>24}" for name in filtered_timings))
+        for table in all_timings:
+            cells = (
+                f"{filtered_timings[f][table]['ms']:.0f} ({filtered_live_timings[f][table]['ms']:.0f}/{filtered_plain_timings[f][table]['ms']:.0f})"
+                for f in filtered_timings
+            )
+            print(f"{table:<26}" + "".join(f"{cell:>24}" for cell in cells))
 
         everything = results["response_by_agency"].rows[0]
         handling = results["handling_by_shift"].rows[0]
@@ -441,11 +455,19 @@ def main():
             "queries_without_rollups": {name: timing["ms"] for name, timing in plain_timings.items()},
             "queries_30d_live": {name: timing["ms"] for name, timing in live_month_timings.items()},
             "queries_filtered": {f: {name: timing["ms"] for name, timing in timings.items()} for f, timings in filtered_timings.items()},
+            "queries_filtered_live": {f: {name: timing["ms"] for name, timing in timings.items()} for f, timings in filtered_live_timings.items()},
+            "queries_filtered_without_rollups": {
+                f: {name: timing["ms"] for name, timing in timings.items()} for f, timings in filtered_plain_timings.items()
+            },
+            "slowest_filtered": max(
+                ({"filter": f, "table": name, "ms": timing["ms"]} for f, timings in filtered_timings.items() for name, timing in timings.items()),
+                key=lambda found: found["ms"],
+            ),
             "same_results": not different,
             "facts_rebuild_s": round(rebuild_s, 1),
             "rollup_build_s": round(rollup_s, 1),
             "rolled_up": len(rolled_up),
-            "fact_rows": {"response": fact_rows[0], "handling": fact_rows[1], "answer": fact_rows[2]},
+            "fact_rows": {"response": fact_rows[0], "handling": fact_rows[1], "answer": fact_rows[2], "call": fact_rows[3]},
             "slowest": {"table": slowest[0], "ms": slowest[1]["ms"]},
             "dashboard_total_ms": round(sum(t["ms"] for t in all_timings.values()), 1),
             "figures": figures,

@@ -1,8 +1,10 @@
 """Keeping the report facts (reports/models.py) equal to the incidents' rows.
 
-`refresh(incident_ids)` rewrites the facts of those incidents from their live rows: the incidents
-services call it inside their transaction after every write to an incident, its calls or its
-assignments, so a report read after the commit sees the change. `count_call(call)` adds a logged
+`refresh(incident_ids)` rewrites the facts of those incidents from their live rows (response,
+handling and call facts): the incidents services call it inside their transaction after every
+write to an incident, its calls or its assignments, so a report read after the commit sees the
+change; a later change of an incident's kecamatan, category or priority or a new assignment moves
+its calls' facts along. `count_call(call)` adds a logged
 call to its hour's count (incidents.services.call_log). `pbx_refresh(pbx_call, before)` does the
 same for a PBX call the intake services wrote (its hour's counts, its answer fact). `rebuild()`
 rewrites them all.
@@ -25,7 +27,7 @@ from incidents.models import Assignment, Call, CallOutcome, Incident, IncidentSt
 from intake.models import AbandonedStage, PbxCall
 from reports import rollup
 from reports.filters import wita
-from reports.models import CALL_HOUR_SHARDS, AnswerFact, CallHour, HandlingFact, PbxHour, ResponseFact
+from reports.models import CALL_HOUR_SHARDS, AnswerFact, CallFact, CallHour, HandlingFact, PbxHour, ResponseFact
 
 BATCH = 5000
 
@@ -52,6 +54,18 @@ LEFT JOIN {kelurahan} k ON k.id = i.kelurahan_id
 WHERE c.outcome = %s AND i.status <> %s {where}
 """
 
+# A call's row (agency NULL), then one per assignment of its incident. All calls of the incident,
+# whatever their outcome or the incident's status: the call-volume tables count them all.
+CALL_SQL = """
+INSERT INTO reports_callfact (call_id, incident_id, received_at, outcome, agency_id, category_id, kecamatan_id, priority)
+SELECT c.id, c.incident_id, c.received_at, c.outcome, a.agency_id, i.category_id, k.kecamatan_id, i.priority
+FROM incidents_call c
+JOIN incidents_incident i ON i.id = c.incident_id
+LEFT JOIN {kelurahan} k ON k.id = i.kelurahan_id
+CROSS JOIN LATERAL (SELECT NULL::integer UNION ALL SELECT agency_id FROM incidents_assignment WHERE incident_id = i.id) AS a (agency_id)
+{where}
+"""
+
 
 def _ids(incidents):
     return sorted({getattr(x, "pk", x) for x in incidents if x is not None})
@@ -73,15 +87,23 @@ def refresh(incidents, *, new=False):
             HandlingFact.objects.filter(incident_id__in=ids).delete()
         if connection.vendor == "postgresql":
             _insert_sql(where="AND i.id = ANY(%s)", params=[ids])
+            # The call facts are replaced in one statement: its DELETE sees the rows from before
+            # the statement, its INSERT writes the new ones (they have no key to conflict on).
+            replace = "" if new else f"WITH replaced AS (DELETE FROM {CallFact._meta.db_table} WHERE incident_id = ANY(%s)) "
+            _insert_call_sql(where="WHERE i.id = ANY(%s)", params=[ids] if new else [ids, ids], before=replace)
         else:
+            if not new:
+                CallFact.objects.filter(incident_id__in=ids).delete()
             _insert_python(Incident.objects.filter(pk__in=ids))
+            CallFact.objects.bulk_create(call_facts(Incident.objects.filter(pk__in=ids)), batch_size=BATCH)
 
 
 def refresh_new(incident, call):
     """refresh() for an incident created in this transaction with the call that opened it: no
     facts to remove, no assignments yet (so no response facts), and the closed months to mark
     dirty are those of its created_at and the call's received_at, known here: none in the usual
-    case, both in the current month. One statement on PostgreSQL instead of three, on every intake."""
+    case, both in the current month. Two statements on PostgreSQL (handling and call facts) instead
+    of four, on every intake."""
     if connection.vendor != "postgresql":
         refresh([incident], new=True)
         return
@@ -89,6 +111,7 @@ def refresh_new(incident, call):
         if rollup.month_of(min(incident.created_at, call.received_at)) < rollup.current_month():
             cursor.execute(*rollup.mark_dirty_sql([incident.pk]))
     _insert_sql(where="AND i.id = ANY(%s)", params=[[incident.pk]], response=False)
+    _insert_call_sql(where="WHERE i.id = ANY(%s)", params=[[incident.pk]])
 
 
 def count_call(call):
@@ -121,8 +144,24 @@ def stored_call_hours():
 
 
 def rebuild():
-    """Rewrite every fact. Returns (response rows, handling rows, answer rows)."""
-    return (*rebuild_incidents(), rebuild_pbx())
+    """Rewrite every fact. Returns (response rows, handling rows, answer rows, call rows)."""
+    responses, handling = rebuild_incidents()
+    return responses, handling, rebuild_pbx(), rebuild_calls()
+
+
+def rebuild_calls():
+    """Rewrite the CallFacts. Returns their rows."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {CallFact._meta.db_table}")
+            _insert_call_sql(where="", params=[])
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {CallFact._meta.db_table}")
+        else:
+            CallFact.objects.all().delete()
+            CallFact.objects.bulk_create(call_facts(Incident.objects.all()), batch_size=BATCH)
+    return CallFact.objects.count()
 
 
 def rebuild_incidents():
@@ -160,6 +199,13 @@ def _insert_sql(*, where, params, response=True):
         if response:
             cursor.execute(RESPONSE_SQL.format(kelurahan=kelurahan, where=where), [IncidentStatus.CANCELLED, *params])
         cursor.execute(HANDLING_SQL.format(kelurahan=kelurahan, where=where), [CallOutcome.EMERGENCY, IncidentStatus.CANCELLED, *params])
+
+
+def _insert_call_sql(*, where, params, before=""):
+    from dispatch112.models import Kelurahan
+
+    with connection.cursor() as cursor:
+        cursor.execute(before + CALL_SQL.format(kelurahan=connection.ops.quote_name(Kelurahan._meta.db_table), where=where), params)
 
 
 def _seconds(end, start):
@@ -202,6 +248,22 @@ def handling_facts(incidents):
             call_id=pk, incident_id=incident_id, received_at=received, shift=shift, operator_id=operator_id, category_id=category_id,
             kecamatan_id=kecamatan_id, priority=priority, created_s=_seconds(created, received), dispatched_s=_seconds(dispatched, answered),
         )  # fmt: skip
+
+
+def call_facts(incidents):
+    """The CallFact rows the live rows imply, unsaved, in (call, agency) order."""
+    agencies = {}
+    for incident_id, agency_id in Assignment.objects.filter(incident__in=incidents).values_list("incident_id", "agency_id").order_by("agency_id"):
+        agencies.setdefault(incident_id, []).append(agency_id)
+    calls = Call.objects.filter(incident__in=incidents).values_list(
+        "pk", "incident_id", "received_at", "outcome", "incident__category_id", "incident__kelurahan__kecamatan_id", "incident__priority"
+    )
+    for pk, incident_id, received, outcome, category_id, kecamatan_id, priority in calls.order_by("pk").iterator(chunk_size=BATCH):
+        for agency_id in [None, *agencies.get(incident_id, ())]:
+            yield CallFact(
+                call_id=pk, incident_id=incident_id, received_at=received, outcome=outcome, agency_id=agency_id, category_id=category_id,
+                kecamatan_id=kecamatan_id, priority=priority,
+            )  # fmt: skip
 
 
 def _insert_python(incidents):
@@ -374,7 +436,10 @@ FACT_FIELDS = {
     ResponseFact: ("assignment_id", "incident_id", "created_at", "agency_id", "category_id", "kecamatan_id", "priority", "ack_s", "en_route_s", "on_scene_s", "resolved_s"),
     HandlingFact: ("call_id", "incident_id", "received_at", "shift", "operator_id", "category_id", "kecamatan_id", "priority", "created_s", "dispatched_s"),
     AnswerFact: ("pbx_call_id", "offered_at", "hour", "answer_s"),
+    CallFact: ("call_id", "agency_id", "incident_id", "received_at", "outcome", "category_id", "kecamatan_id", "priority"),
 }  # fmt: skip
+# How many leading fields make a fact's key (a call has a row per agency of its incident).
+FACT_KEYS = {CallFact: 2}
 
 
 def differences(incidents=None, *, limit=20):
@@ -386,6 +451,7 @@ def differences(incidents=None, *, limit=20):
     found = chain(
         _fact_differences(ResponseFact, response_facts(incidents), ResponseFact.objects.filter(incident__in=incidents)),
         _fact_differences(HandlingFact, handling_facts(incidents), HandlingFact.objects.filter(incident__in=incidents)),
+        _fact_differences(CallFact, call_facts(incidents), CallFact.objects.filter(incident__in=incidents)),
     )
     if everything:
         found = chain(
@@ -398,12 +464,21 @@ def differences(incidents=None, *, limit=20):
 
 
 def _fact_differences(model, expected_rows, stored_rows):
-    fields = FACT_FIELDS[model]
-    expected = {getattr(row, fields[0]): tuple(getattr(row, f) for f in fields) for row in expected_rows}
-    stored = {row[0]: row for row in stored_rows.values_list(*fields)}
-    for key in sorted(expected.keys() | stored.keys()):
+    fields, width = FACT_FIELDS[model], FACT_KEYS.get(model, 1)
+
+    def key_of(row):
+        return row[0] if width == 1 else row[:width]
+
+    expected = {key_of(row): row for row in (tuple(getattr(fact, f) for f in fields) for fact in expected_rows)}
+    stored = {key_of(row): row for row in stored_rows.values_list(*fields)}
+    for key in sorted(expected.keys() | stored.keys(), key=_order):
         if not _same(stored.get(key), expected.get(key)):
             yield model.__name__, key, stored.get(key), expected.get(key)
+
+
+def _order(key):
+    """A fact's key as a sort key (an agency of None, the call's own row, first)."""
+    return tuple((x is not None, x) for x in key) if isinstance(key, tuple) else key
 
 
 def _count_differences(name, expected, stored, zero):

@@ -148,10 +148,21 @@ class ReportFilter:
         """The HandlingFacts of calls() that opened an incident that is not cancelled."""
         from reports.models import HandlingFact
 
+        from reports.rollup import handling_of_agency
+
         queryset = HandlingFact.objects.filter(received_at__gte=self.start, received_at__lt=self.end, **self._fact_conditions())
         if self.agency is not None:
-            queryset = queryset.filter(incident__assignments__agency=self.agency)
+            queryset = handling_of_agency(queryset, self.agency)
         return queryset.order_by()
+
+    def call_facts(self):
+        """The CallFacts of calls() when an incident filter is chosen: the calls' own rows, or with
+        an agency chosen that agency's rows (one per call whose incident it was assigned to)."""
+        from reports.models import CallFact
+
+        return CallFact.objects.filter(
+            received_at__gte=self.start, received_at__lt=self.end, agency=self.agency, **self._fact_conditions()
+        ).order_by()
 
     def call_hours(self):
         """The hourly call counts of the period (reports.models.CallHour), or None when they cannot
@@ -168,11 +179,18 @@ class ReportFilter:
 
     def rollup(self, source):
         """The reports.rollup.Span of response_facts() ("response"), handling_facts() ("handling")
-        or answer_facts() ("answer"), or None when an incident filter is chosen for one of the
-        first two (the rollups know no incidents; the PBX calls are never narrowed)."""
+        or answer_facts() ("answer"): narrowed to the incident filter when one is chosen, or None
+        when several are (the rollups are kept per single filter; the PBX calls are never
+        narrowed)."""
         from reports.rollup import Span
 
-        return None if self.narrows_incidents and source != "answer" else Span(source, self.start, self.end)
+        if source == "answer" or not self.narrows_incidents:
+            return Span(source, self.start, self.end)
+        chosen = [(name, getattr(self, name)) for name in ("kecamatan", "category", "agency", "priority") if getattr(self, name) is not None]
+        if len(chosen) > 1:
+            return None
+        name, value = chosen[0]
+        return Span(source, self.start, self.end, narrow=(name, str(getattr(value, "pk", value))))
 
     def calls(self):
         queryset = Call.objects.filter(received_at__gte=self.start, received_at__lt=self.end)

@@ -15,6 +15,13 @@ two phases (`summarise`), with the same figures as percentile_cont and COUNT FIL
    percentile_cont interpolates between. (Sorting them in Python was slower: a year's wanted
    buckets hold ~100,000 values at 200,000 incidents, more to transfer than to sort.)
 
+Each month is also rolled up narrowed to each value of each incident filter of the page
+(Source.narrows: kecamatan, category, agency, priority), for every grouping: a table with one
+filter chosen (ReportFilter.rollup gives a Span with `narrow`) is read the same two ways, over the
+narrowed rows and the facts that match the filter. Two filters at once read the facts. The
+handling facts have no agency: the agency filter joins the call's facts (reports.models.CallFact,
+a row per agency of the call's incident), as ReportFilter.handling_facts does.
+
 The counts within target are not taken from the histogram: the acknowledgement's target depends
 on each row's priority, which the buckets do not keep. They are stored per month instead.
 
@@ -28,9 +35,10 @@ import json
 import math
 from bisect import bisect_right
 from collections import defaultdict
+from contextlib import contextmanager
 from itertools import accumulate
 from operator import add
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
@@ -74,29 +82,79 @@ def bucket_range(index):
 
 
 @dataclass(frozen=True)
+class Narrow:
+    """An incident filter of the page as the facts of a source see it: `key` (the SQL of the
+    filter's value per row), `join` (SQL joined to the facts `f`, or ""), reading the fact
+    `columns`; and `narrowed(queryset, value)` the same for the ORM. Each fact has at most one value
+    per filter (an incident has at most one assignment per agency)."""
+
+    key: str
+    join: str = ""
+    columns: tuple = ()
+    lookup: str = ""
+
+    def narrowed(self, queryset, value):
+        if self.lookup:
+            return queryset.filter(**{self.lookup: value})
+        return handling_of_agency(queryset, value)
+
+
+def _column(column):
+    return Narrow(f"f.{column}", columns=(column,), lookup=column)
+
+
+def handling_of_agency(queryset, agency):
+    """The handling facts (a queryset) of calls whose incident was assigned to `agency` (an id or
+    an Agency): found through the calls' facts, which have a row per agency of the call's incident
+    (reading the assignments instead cost an index probe per fact, ~0.5 s over a month)."""
+    from reports.models import CallFact
+
+    return queryset.filter(call_id__in=CallFact.objects.filter(agency=agency).values("call_id"))
+
+
+# A call's incident's agencies are in no handling fact: its call facts have them.
+AGENCY_OF_INCIDENT = Narrow("na.agency_id", "JOIN reports_callfact na ON na.call_id = f.call_id AND na.agency_id IS NOT NULL", ("call_id",))
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     model: type
     moment: str  # the field that puts a fact in a period (and a month)
     dimensions: dict  # dimension → fact column
+    # The incident filters (ReportFilter's names) the months are also rolled up for, one at a time.
+    narrows: dict = field(default_factory=dict)
 
 
+INCIDENT_COLUMNS = {"agency": "agency_id", "category": "category_id", "kecamatan": "kecamatan_id", "priority": "priority"}
 SOURCES = {
-    "response": Source("response", ResponseFact, "created_at", {"agency": "agency_id", "category": "category_id", "kecamatan": "kecamatan_id", "priority": "priority"}),
-    "handling": Source("handling", HandlingFact, "received_at", {"shift": "shift", "operator": "operator_id"}),
+    "response": Source("response", ResponseFact, "created_at", INCIDENT_COLUMNS, {name: _column(c) for name, c in INCIDENT_COLUMNS.items()}),
+    "handling": Source(
+        "handling", HandlingFact, "received_at", {"shift": "shift", "operator": "operator_id"},
+        {"agency": AGENCY_OF_INCIDENT, **{name: _column(c) for name, c in INCIDENT_COLUMNS.items() if name != "agency"}},
+    ),
     "answer": Source("answer", AnswerFact, "offered_at", {"hour": "hour"}),
 }  # fmt: skip
 ALL = "all"
+NO_NARROW = Narrow("''::text")
 
 
 @dataclass(frozen=True)
 class Span:
     """What a duration table reads: the facts of `source` from `start` (inclusive) to `end`, with
-    no incident filter (ReportFilter.rollup)."""
+    no incident filter or `narrow`ed to one: (filter name, its value as text) (ReportFilter.rollup)."""
 
     source: str
     start: datetime
     end: datetime
+    narrow: tuple | None = None
+
+    def condition(self):
+        """(join, WHERE condition starting with AND, params) of the narrow over the facts `f`."""
+        if self.narrow is None:
+            return "", "", []
+        narrow = SOURCES[self.source].narrows[self.narrow[0]]
+        return narrow.join, f"AND {narrow.key} = %s", [int(self.narrow[1])]
 
 
 def _steps(source):
@@ -210,41 +268,77 @@ def build(month, sources=tuple(SOURCES)):
                 [month, name, clock.now(), json.dumps(_targets(steps))],
             )
             DurationRollup.objects.filter(month=month, source=name).delete()
-            for sql, params in _month_selects(month, name, steps):
-                cursor.execute(sql, params)
+            with _month_rows(cursor, month, name, steps):
+                for sql, params in _month_selects(month, name, steps):
+                    cursor.execute(sql, params)
+
+
+MONTH_ROWS = "rollup_month_rows"
+
+
+@contextmanager
+def _month_rows(cursor, month, name, steps):
+    """The month's facts, a row per step, in a temporary table (MONTH_ROWS) that _month_selects
+    reads: the grouping and filter columns, the step, its bucket and whether it was within each
+    target. Made once, then aggregated once per filter and grouping (~30 times a month): expanding
+    and bucketing the facts for each of those took most of a build."""
+    source = SOURCES[name]
+    start, end = month_bounds(month)
+    lateral, lateral_params, width = _step_rows(name, steps)
+    columns = sorted({*source.dimensions.values(), *(c for narrow in source.narrows.values() for c in narrow.columns)})
+    within = "".join(f", s.v <= s.t{i} AS w{i}" for i in range(width))
+    cursor.execute(f"DROP TABLE IF EXISTS {MONTH_ROWS}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {MONTH_ROWS} AS SELECT {', '.join(f'f.{c}' for c in columns)}, s.step, width_bucket(s.v, %s::float8[]) AS b{within} "
+        f"FROM {source.model._meta.db_table} f {lateral} WHERE f.{source.moment} >= %s AND f.{source.moment} < %s",
+        [BOUNDS, *lateral_params, start, end],
+    )
+    try:
+        yield
+    finally:
+        cursor.execute(f"DROP TABLE IF EXISTS {MONTH_ROWS}")
 
 
 def _month_selects(month, name, steps, *, insert=True):
-    """[(sql, params)]: a month's histogram and total rows per dimension, computed from the facts;
-    with `insert`, inserting them (build), else selecting them (differences)."""
+    """[(sql, params)]: a month's histogram and total rows per dimension, with no incident filter
+    and narrowed to each value of each filter (Source.narrows), computed from the month's rows
+    (_month_rows, which must exist); with `insert`, inserting them (build), else selecting them
+    (differences)."""
     source = SOURCES[name]
-    start, end = month_bounds(month)
-    table = source.model._meta.db_table
-    lateral, lateral_params, width = _step_rows(name, steps)
-    within = ", ".join(f"count(*) FILTER (WHERE s.v <= s.t{i})" for i in range(width))
-    where = f"f.{source.moment} >= %s AND f.{source.moment} < %s"
-    insert = f"INSERT INTO {DurationRollup._meta.db_table} (month, source, dimension, key, step, rows, measured, within, histogram) " if insert else ""
+    width = max((len(s.targets) for s in steps), default=0)
+    insert = (
+        f"INSERT INTO {DurationRollup._meta.db_table} (month, source, narrow, narrow_key, dimension, key, step, rows, measured, within, histogram) "
+        if insert
+        else ""
+    )
+    counted = "".join(f", count(*) FILTER (WHERE f.w{i}) AS w{i}" for i in range(width))
+    within = ", ".join(f"coalesce(sum(w{i}), 0)::bigint" for i in range(width))
     selects = []
-    for dimension, column in [*source.dimensions.items(), (ALL, None)]:
-        key = f"f.{column}::text" if column else "NULL::text"
-        selects.append((
-            f"""{insert}
-            WITH totals AS (
-                SELECT {key} AS key, s.step, count(*) AS rows, count(s.v) AS measured, jsonb_build_array({within}) AS within
-                FROM {table} f {lateral} WHERE {where} GROUP BY 1, 2
-            ), buckets AS (
-                SELECT {key} AS key, s.step, width_bucket(s.v, %s::float8[]) AS b, count(*) AS n
-                FROM {table} f {lateral} WHERE {where} AND s.v IS NOT NULL GROUP BY 1, 2, 3
-            ), histograms AS (
-                SELECT key, step, min(b) AS first, max(b) AS last, jsonb_object_agg(b, n) AS counts FROM buckets GROUP BY 1, 2
-            )
-            SELECT %s::date, %s, %s, t.key, t.step, t.rows, t.measured, t.within, coalesce((
-                SELECT jsonb_build_array(h.first) || jsonb_agg(coalesce((h.counts ->> i::text)::int, 0) ORDER BY i)
-                FROM generate_series(h.first, h.last) AS i
-            ), '[]'::jsonb)
-            FROM totals t LEFT JOIN histograms h ON h.key IS NOT DISTINCT FROM t.key AND h.step = t.step""",
-            [*lateral_params, start, end, BOUNDS, *lateral_params, start, end, month, name, dimension],
-        ))  # fmt: skip
+    for narrow_name, narrow in [("", NO_NARROW), *source.narrows.items()]:
+        # A fact without the filter's value (no kecamatan) is in no narrowed row: no filter picks it.
+        where = f"WHERE {narrow.key} IS NOT NULL" if narrow_name else ""
+        for dimension, column in [*source.dimensions.items(), (ALL, None)]:
+            # Grouped by the keys as they are, made text once per group (not per row).
+            key = f"f.{column}" if column else "NULL::text"
+            selects.append((
+                f"""{insert}
+                WITH buckets AS (
+                    SELECT {narrow.key} AS nk, {key} AS key, f.step, f.b, count(*) AS n{counted}
+                    FROM {MONTH_ROWS} f {narrow.join} {where} GROUP BY 1, 2, 3, 4
+                ), totals AS (
+                    SELECT nk, key, step, sum(n)::bigint AS rows, coalesce(sum(n) FILTER (WHERE b IS NOT NULL), 0)::bigint AS measured,
+                           jsonb_build_array({within}) AS within
+                    FROM buckets GROUP BY 1, 2, 3
+                ), histograms AS (
+                    SELECT nk, key, step, min(b) AS first, max(b) AS last, jsonb_object_agg(b, n) AS counts FROM buckets WHERE b IS NOT NULL GROUP BY 1, 2, 3
+                )
+                SELECT %s::date, %s, %s, t.nk::text, %s, t.key::text, t.step, t.rows, t.measured, t.within, coalesce((
+                    SELECT jsonb_build_array(h.first) || jsonb_agg(coalesce((h.counts ->> i::text)::int, 0) ORDER BY i)
+                    FROM generate_series(h.first, h.last) AS i
+                ), '[]'::jsonb)
+                FROM totals t LEFT JOIN histograms h ON h.nk = t.nk AND h.key IS NOT DISTINCT FROM t.key AND h.step = t.step""",
+                [month, name, narrow_name, dimension],
+            ))  # fmt: skip
     return selects
 
 
@@ -255,14 +349,15 @@ def differences(limit=20):
         return []
     found = []
     for month, name in RollupMonth.objects.filter(dirty=False).order_by("month", "source").values_list("month", "source"):
-        selects = _month_selects(month, name, _steps(name), insert=False)
-        with connection.cursor() as cursor:
+        steps = _steps(name)
+        with transaction.atomic(), connection.cursor() as cursor:
             expected = set()
-            for sql, params in selects:
-                cursor.execute(sql, params)
-                expected |= {_comparable(row) for row in cursor.fetchall()}
+            with _month_rows(cursor, month, name, steps):
+                for sql, params in _month_selects(month, name, steps, insert=False):
+                    cursor.execute(sql, params)
+                    expected |= {_comparable(row) for row in cursor.fetchall()}
             cursor.execute(
-                f"SELECT month, source, dimension, key, step, rows, measured, within, histogram FROM {DurationRollup._meta.db_table} "
+                f"SELECT month, source, narrow, narrow_key, dimension, key, step, rows, measured, within, histogram FROM {DurationRollup._meta.db_table} "
                 "WHERE month = %s AND source = %s",
                 [month, name],
             )
@@ -274,7 +369,7 @@ def differences(limit=20):
 
 
 def _comparable(row):
-    return tuple(json.dumps(json.loads(x) if isinstance(x, str) and x[:1] in "[{" else x, sort_keys=True) for x in row[5:]) + tuple(row[:5])
+    return tuple(json.dumps(json.loads(x) if isinstance(x, str) and x[:1] in "[{" else x, sort_keys=True) for x in row[7:]) + tuple(row[:7])
 
 
 def due_months(now=None):
@@ -370,7 +465,7 @@ def summarise(span, steps, group_by, now=None):
         return None
     source = SOURCES[span.source]
     dimension = next((d for d, column in source.dimensions.items() if column == group_by), None) if group_by else ALL
-    if dimension is None:
+    if dimension is None or (span.narrow is not None and span.narrow[0] not in source.narrows):
         return None
     rest = _rest(span, months)
     keys = {step.key for step in steps}
@@ -387,10 +482,11 @@ def summarise(span, steps, group_by, now=None):
         figures[1] = [a + b for a, b in zip(figures[1], within, strict=True)]
 
     with report_queries(), connection.cursor() as cursor:
+        narrow, narrow_key = span.narrow or ("", "")
         cursor.execute(
             f"SELECT dimension, key, step, rows, measured, within, histogram FROM {DurationRollup._meta.db_table} "
-            "WHERE source = %s AND dimension = ANY(%s) AND month = ANY(%s)",
-            [span.source, dimensions, months],
+            "WHERE source = %s AND narrow = %s AND narrow_key = %s AND dimension = ANY(%s) AND month = ANY(%s)",
+            [span.source, narrow, narrow_key, dimensions, months],
         )
         for dimension_name, key, step, rows, measured, within, histogram in cursor.fetchall():
             if step in keys:
@@ -401,8 +497,8 @@ def summarise(span, steps, group_by, now=None):
                     first, end = stored[0], stored[0] + len(stored) - 1
                     counts[first:end] = map(add, counts[first:end], stored[1:])
         if rest:
-            _rest_histograms(cursor, source, steps, group_by, rest, histograms)
-            for group in _rest_totals(source, steps, group_by, rest):
+            _rest_histograms(cursor, span, steps, group_by, rest, histograms)
+            for group in _rest_totals(span, steps, group_by, rest):
                 for step in steps:
                     figures = group.steps[step.key]
                     add_total(group.key, step.key, group.total, figures.measured, figures.within)
@@ -451,9 +547,11 @@ def _within(stored, steps, step_key):
     return [int(x or 0) for x in list(stored)[: len(step.targets)]]
 
 
-def _rest_histograms(cursor, source, steps, group_by, rest, histograms):
+def _rest_histograms(cursor, span, steps, group_by, rest, histograms):
     """Add the histograms of the facts outside the rolled-up months: one scan, a grouping set per
     step and group; the overall row's are added up here (half the sets to hash)."""
+    source = SOURCES[span.source]
+    join, condition, narrow_params = span.condition()
     group = f"f.{group_by}" if group_by else "0"
     buckets = ", ".join(f"width_bucket(f.{step.duration}, %s::float8[]) AS b{i}" for i, step in enumerate(steps))
     sets = ", ".join(f"(g, b{i})" for i in range(len(steps)))
@@ -461,12 +559,12 @@ def _rest_histograms(cursor, source, steps, group_by, rest, histograms):
     columns = ", ".join(f"b{i}" for i in range(len(steps)))
     # One SELECT per part, not an OR of ranges: each is an index range scan of its part only.
     parts = " UNION ALL ".join(
-        f"SELECT {group} AS g, {buckets} FROM {source.model._meta.db_table} f WHERE f.{source.moment} >= %s AND f.{source.moment} < %s"
+        f"SELECT {group} AS g, {buckets} FROM {source.model._meta.db_table} f {join} WHERE f.{source.moment} >= %s AND f.{source.moment} < %s {condition}"
         for _part in rest
     )
     cursor.execute(
         f"SELECT {flags}, g, {columns}, count(*) FROM ({parts}) AS r GROUP BY GROUPING SETS ({sets})",
-        [x for start, end in rest for x in (*([BOUNDS] * len(steps)), start, end)],
+        [x for start, end in rest for x in (*([BOUNDS] * len(steps)), start, end, *narrow_params)],
     )
     width = len(steps)
     for row in cursor.fetchall():
@@ -480,12 +578,15 @@ def _rest_histograms(cursor, source, steps, group_by, rest, histograms):
             histograms[(key, step)][indexes[i]] += count
 
 
-def _rest_totals(source, steps, group_by, rest):
+def _rest_totals(span, steps, group_by, rest):
     """The counts of the facts outside the rolled-up months, a query per part (each an index range
     scan): [overall, *groups] GroupFigures, the overall row's key OVERALL."""
+    source = SOURCES[span.source]
     found = []
     for start, end in rest:
         queryset = source.model.objects.filter(**{f"{source.moment}__gte": start, f"{source.moment}__lt": end}).order_by()
+        if span.narrow:
+            queryset = source.narrows[span.narrow[0]].narrowed(queryset, int(span.narrow[1]))
         overall, groups = counts(queryset, steps, group_by=group_by)
         overall.key = OVERALL
         found += [overall, *groups]
@@ -539,6 +640,7 @@ def _values_at_ranks(cursor, span, source, steps, group_by, wanted):
                     column.append(value)
     group = f"f.{group_by}" if group_by else "NULL"
     table, moment = source.model._meta.db_table, source.moment
+    join, condition, narrow_params = span.condition()
     ranges, params = [], []
     for step in active:
         merged = []  # adjacent wanted buckets as one range: one index range scan
@@ -550,9 +652,9 @@ def _values_at_ranks(cursor, span, source, steps, group_by, wanted):
         for low, high in merged:
             ranges.append(
                 f"SELECT {group} AS g, {number[step.key]} AS step, width_bucket(f.{step.duration}, %s::float8[]) AS slot, f.{step.duration} AS v "
-                f"FROM {table} f WHERE f.{step.duration} >= %s AND f.{step.duration} < %s AND f.{moment} >= %s AND f.{moment} < %s"
+                f"FROM {table} f {join} WHERE f.{step.duration} >= %s AND f.{step.duration} < %s AND f.{moment} >= %s AND f.{moment} < %s {condition}"
             )
-            params += [edges[step.key], low, high, span.start, span.end]
+            params += [edges[step.key], low, high, span.start, span.end, *narrow_params]
     sql = f"""
         WITH kept AS MATERIALIZED (
             SELECT CASE WHEN c.g IS NULL THEN 1 ELSE m.id END AS k, c.step, c.slot, c.v

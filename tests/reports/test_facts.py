@@ -8,6 +8,8 @@ step compares the stored facts with the facts computed afresh from the live rows
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from incidents.models import Assignment, AssignmentStatus
 from incidents.services import (
@@ -25,7 +27,7 @@ from incidents.services import (
 )
 from reports import facts
 from reports.filters import parse_filter
-from reports.models import HandlingFact, ResponseFact
+from reports.models import CallFact, HandlingFact, ResponseFact
 from reports.selectors import TABLES
 from tests.incidents.conftest import _clear_default_cache, clock, dispatched, new_incident, world  # noqa: F401 — fixtures
 from tests.incidents.helpers import CITY_CENTRE, START
@@ -138,6 +140,42 @@ def test_a_second_dispatch_adds_its_assignment(world, dispatched):
     incident_dispatch(incident=incident, agencies=[extra], by=world.operator)
     in_sync()
     assert ResponseFact.objects.filter(incident=incident).count() == len(assignments) + 1
+
+
+def test_the_call_facts_follow_the_incident_and_its_agencies(world, dispatched):
+    incident, assignments = dispatched("kebakaran")
+    call_log(by=world.operator, outcome="emergency", link_to=incident)  # a further call: its rows too
+    in_sync()
+    agencies = sorted(a.agency_id for a in assignments)
+    rows = sorted((f.agency_id or 0, f.outcome, f.priority) for f in CallFact.objects.filter(incident=incident))
+    priority = incident.priority
+    expected = [(agency, outcome, priority) for agency in [0, *agencies] for outcome in ("duplicate", "emergency")]
+    assert rows == sorted(expected)
+    incident.refresh_from_db()
+    incident_update(incident=incident, by=world.operator, version=incident.version, changes={"priority": 4})
+    in_sync()
+    assert set(CallFact.objects.filter(incident=incident).values_list("priority", flat=True)) == {4}
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the statements counted are PostgreSQL's")
+def test_a_call_intake_and_a_dispatch_write_the_call_facts_in_one_statement(world, clock):
+    data = IncidentInput(category=world.category("banjir"), latitude=CITY_CENTRE[0], longitude=CITY_CENTRE[1])
+    with CaptureQueriesContext(connection) as captured:
+        call = call_log(by=world.operator, outcome="emergency", new_incident=data)
+    facts_sql = [q["sql"] for q in captured if "reports_" in q["sql"]]
+    # The hourly count, the handling and the call facts (a new incident in the current month has
+    # no response facts and no closed month to mark: reports.facts.refresh_new).
+    assert len(facts_sql) == 3, facts_sql
+    assert len([sql for sql in facts_sql if "reports_callfact" in sql]) == 1
+    assert CallFact.objects.filter(call=call, agency=None).exists()
+    # Any later refresh (a dispatch refreshes once or more) replaces them in one statement too.
+    incident = call.incident
+    with CaptureQueriesContext(connection) as captured:
+        incident_dispatch(incident=incident, agencies=list(world.category("banjir").default_agencies.all()[:1]), by=world.operator)
+    refreshes = [q for q in captured if q["sql"].startswith('DELETE FROM "reports_responsefact"')]
+    assert refreshes and len([q for q in captured if "reports_callfact" in q["sql"]]) == len(refreshes)
+    assert CallFact.objects.filter(call=call).count() == 2
+    in_sync()
 
 
 def test_logged_calls_are_counted_in_the_hour_they_were_received(world, new_incident, clock):

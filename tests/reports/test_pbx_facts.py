@@ -292,7 +292,7 @@ def test_a_period_of_part_hours_counts_from_the_calls(fixed_calls, settings):
 
 def test_the_incident_filters_leave_the_call_center_alone(fixed_calls, settings):
     report, _errors = parse_filter({**PERIOD, "priority": 1}, now=NOW)
-    assert report.rollup("answer") is not None and report.rollup("response") is None
+    assert report.rollup("answer").narrow is None and report.rollup("response").narrow == ("priority", "1")
     assert three_ways(settings, {**PERIOD, "priority": 1}) == three_ways(settings)
 
 

@@ -152,7 +152,7 @@ def test_a_period_without_a_rolled_up_month_is_read_plainly(many_facts):
 
 
 @postgres_only
-def test_the_tables_read_the_rollup_only_without_incident_filters(many_facts, settings):
+def test_the_tables_read_the_rollup_without_and_with_one_incident_filter(many_facts, settings):
     from reports.filters import parse_filter
     from reports.selectors import TABLES
 
@@ -162,7 +162,7 @@ def test_the_tables_read_the_rollup_only_without_incident_filters(many_facts, se
     assert errors is None
     assert report.rollup("response") is not None
     narrowed, errors = parse_filter({**params, "priority": 1}, now=NOW)
-    assert errors is None and narrowed.rollup("response") is None
+    assert errors is None and narrowed.rollup("response").narrow == ("priority", "1")
     assert_same(*both_ways("response", report.start, report.end, "agency_id"))
     for name in ("response_by_agency", "response_by_priority", "handling_by_shift", "handling_by_operator"):
         settings.REPORTS_ROLLUPS = True

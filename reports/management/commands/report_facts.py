@@ -3,7 +3,8 @@
     manage.py report_facts --rebuild   rewrite every fact from the incidents' and PBX calls' rows
                                        (after rows were loaded or changed outside the services: an
                                        import, a restore), then the monthly rollups of the closed
-                                       months (reports/rollup.py)
+                                       months (reports/rollup.py), with and without each incident
+                                       filter
     manage.py report_facts --check     say whether the facts agree with the rows and the clean rollups
                                        with the facts; exit status 1 if not
 """
@@ -28,9 +29,10 @@ class Command(BaseCommand):
             raise CommandError("Say --rebuild or --check.")
         if rebuild:
             started = time.monotonic()
-            responses, handling, answers = facts.rebuild()
+            responses, handling, answers, calls = facts.rebuild()
             self.stdout.write(
-                f"rebuilt {responses} response facts, {handling} call-handling facts and {answers} PBX answer facts in {time.monotonic() - started:.1f} s"
+                f"rebuilt {responses} response facts, {handling} call-handling facts, {answers} PBX answer facts and {calls} call facts"
+                f" in {time.monotonic() - started:.1f} s"
             )
             started = time.monotonic()
             built = rollup.rebuild()

@@ -98,8 +98,9 @@ def test_logging_a_call_with_a_new_incident_reads_no_assignments_back(world, ope
 def test_logging_a_call_with_a_new_incident_is_a_dozen_statements_and_one_after_the_days_counter(world, operator):
     # Every intake locks the day's counter until it commits (incidents.services._number_incident):
     # after it only the events' one INSERT. The whole intake: user and roles, category, shift
-    # types, kelurahan, incident, call, hour count, handling fact, counter with reference, events
-    # (and the transaction's begin and commit): bench/load.py's intake p99 follows this number.
+    # types, kelurahan, incident, call, hour count, handling and call facts, counter with
+    # reference, events (and the transaction's begin and commit): bench/load.py's intake p99
+    # follows this number.
     operator.post("/api/v1/calls/", emergency(world.categories["kebakaran"], CITY_CENTRE), format="json")  # warm
     with CaptureQueriesContext(connection) as captured:
         response = operator.post("/api/v1/calls/", emergency(world.categories["kebakaran"], CITY_CENTRE), format="json")
@@ -109,6 +110,6 @@ def test_logging_a_call_with_a_new_incident_is_a_dozen_statements_and_one_after_
     after = [sql.split(" (")[0].split(" SET")[0] for sql in statements[counter + 1 :]]
     if connection.vendor == "postgresql":
         assert after == ['INSERT INTO "dispatch112_event"']
-        assert len(statements) == 10, statements
+        assert len(statements) == 11, statements
     else:  # no UPDATE in a WITH on SQLite: the reference is written apart
         assert after == ['UPDATE "incidents_incident"', 'INSERT INTO "dispatch112_event"']
