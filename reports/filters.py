@@ -152,7 +152,7 @@ class ReportFilter:
 
         queryset = HandlingFact.objects.filter(received_at__gte=self.start, received_at__lt=self.end, **self._fact_conditions())
         if self.agency is not None:
-            queryset = handling_of_agency(queryset, self.agency)
+            queryset = handling_of_agency(queryset, self.agency, self.start, self.end)
         return queryset.order_by()
 
     def call_facts(self):

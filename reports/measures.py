@@ -99,12 +99,15 @@ REPORT_WORK_MEM = "128MB"
 
 @contextmanager
 def report_queries():
-    """Run the report queries of one table in one transaction with the memory their sorts need."""
+    """Run the report queries of one table in one transaction with the memory their sorts need,
+    and without JIT compilation: the rollups' phase 2 joins are estimated far above what they read,
+    so PostgreSQL compiled them, ~150 ms of a ~100 ms query (EXPLAIN ANALYZE, bench/RESULTS.md)."""
     if not uses_sql_percentiles():
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        cursor.execute("SET LOCAL jit = off")
         yield
 
 

@@ -92,28 +92,41 @@ class Narrow:
     join: str = ""
     columns: tuple = ()
     lookup: str = ""
+    # The joined rows' own moment, equal to the fact's: a read bounds it to the fact's period too
+    # (PostgreSQL does not carry a range across a join's equality, and without it the join read the
+    # joined rows of the whole year for a month of facts).
+    moment: str = ""
 
-    def narrowed(self, queryset, value):
+    def narrowed(self, queryset, value, start=None, end=None):
         if self.lookup:
             return queryset.filter(**{self.lookup: value})
-        return handling_of_agency(queryset, value)
+        return handling_of_agency(queryset, value, start, end)
 
 
 def _column(column):
     return Narrow(f"f.{column}", columns=(column,), lookup=column)
 
 
-def handling_of_agency(queryset, agency):
+def handling_of_agency(queryset, agency, start=None, end=None):
     """The handling facts (a queryset) of calls whose incident was assigned to `agency` (an id or
     an Agency): found through the calls' facts, which have a row per agency of the call's incident
-    (reading the assignments instead cost an index probe per fact, ~0.5 s over a month)."""
+    (reading the assignments instead cost an index probe per fact, ~0.5 s over a month). `start`,
+    `end`: the facts' period, if they are bounded to one; a call's facts share its received_at, so
+    only that period's call facts are read (not the agency's whole history)."""
     from reports.models import CallFact
 
-    return queryset.filter(call_id__in=CallFact.objects.filter(agency=agency).values("call_id"))
+    call_facts = CallFact.objects.filter(agency=agency)
+    if start is not None:
+        call_facts = call_facts.filter(received_at__gte=start)
+    if end is not None:
+        call_facts = call_facts.filter(received_at__lt=end)
+    return queryset.filter(call_id__in=call_facts.values("call_id"))
 
 
 # A call's incident's agencies are in no handling fact: its call facts have them.
-AGENCY_OF_INCIDENT = Narrow("na.agency_id", "JOIN reports_callfact na ON na.call_id = f.call_id AND na.agency_id IS NOT NULL", ("call_id",))
+AGENCY_OF_INCIDENT = Narrow(
+    "na.agency_id", "JOIN reports_callfact na ON na.call_id = f.call_id AND na.agency_id IS NOT NULL", ("call_id",), moment="na.received_at"
+)
 
 
 @dataclass(frozen=True)
@@ -149,11 +162,14 @@ class Span:
     end: datetime
     narrow: tuple | None = None
 
-    def condition(self):
-        """(join, WHERE condition starting with AND, params) of the narrow over the facts `f`."""
+    def condition(self, start, end):
+        """(join, WHERE condition starting with AND, params) of the narrow over the facts `f` from
+        `start` to `end` (the facts' own bounds are the caller's)."""
         if self.narrow is None:
             return "", "", []
         narrow = SOURCES[self.source].narrows[self.narrow[0]]
+        if narrow.moment:
+            return narrow.join, f"AND {narrow.key} = %s AND {narrow.moment} >= %s AND {narrow.moment} < %s", [int(self.narrow[1]), start, end]
         return narrow.join, f"AND {narrow.key} = %s", [int(self.narrow[1])]
 
 
@@ -551,21 +567,18 @@ def _rest_histograms(cursor, span, steps, group_by, rest, histograms):
     """Add the histograms of the facts outside the rolled-up months: one scan, a grouping set per
     step and group; the overall row's are added up here (half the sets to hash)."""
     source = SOURCES[span.source]
-    join, condition, narrow_params = span.condition()
     group = f"f.{group_by}" if group_by else "0"
     buckets = ", ".join(f"width_bucket(f.{step.duration}, %s::float8[]) AS b{i}" for i, step in enumerate(steps))
     sets = ", ".join(f"(g, b{i})" for i in range(len(steps)))
     flags = ", ".join(f"GROUPING(b{i})" for i in range(len(steps)))
     columns = ", ".join(f"b{i}" for i in range(len(steps)))
     # One SELECT per part, not an OR of ranges: each is an index range scan of its part only.
-    parts = " UNION ALL ".join(
-        f"SELECT {group} AS g, {buckets} FROM {source.model._meta.db_table} f {join} WHERE f.{source.moment} >= %s AND f.{source.moment} < %s {condition}"
-        for _part in rest
-    )
-    cursor.execute(
-        f"SELECT {flags}, g, {columns}, count(*) FROM ({parts}) AS r GROUP BY GROUPING SETS ({sets})",
-        [x for start, end in rest for x in (*([BOUNDS] * len(steps)), start, end, *narrow_params)],
-    )
+    parts, params = [], []
+    for start, end in rest:
+        join, condition, narrow_params = span.condition(start, end)
+        parts.append(f"SELECT {group} AS g, {buckets} FROM {source.model._meta.db_table} f {join} WHERE f.{source.moment} >= %s AND f.{source.moment} < %s {condition}")
+        params += [*([BOUNDS] * len(steps)), start, end, *narrow_params]
+    cursor.execute(f"SELECT {flags}, g, {columns}, count(*) FROM ({' UNION ALL '.join(parts)}) AS r GROUP BY GROUPING SETS ({sets})", params)
     width = len(steps)
     for row in cursor.fetchall():
         flags, key, indexes, count = row[:width], row[width], row[width + 1 : -1], row[-1]
@@ -586,7 +599,7 @@ def _rest_totals(span, steps, group_by, rest):
     for start, end in rest:
         queryset = source.model.objects.filter(**{f"{source.moment}__gte": start, f"{source.moment}__lt": end}).order_by()
         if span.narrow:
-            queryset = source.narrows[span.narrow[0]].narrowed(queryset, int(span.narrow[1]))
+            queryset = source.narrows[span.narrow[0]].narrowed(queryset, int(span.narrow[1]), start, end)
         overall, groups = counts(queryset, steps, group_by=group_by)
         overall.key = OVERALL
         found += [overall, *groups]
@@ -640,7 +653,7 @@ def _values_at_ranks(cursor, span, source, steps, group_by, wanted):
                     column.append(value)
     group = f"f.{group_by}" if group_by else "NULL"
     table, moment = source.model._meta.db_table, source.moment
-    join, condition, narrow_params = span.condition()
+    join, condition, narrow_params = span.condition(span.start, span.end)
     ranges, params = [], []
     for step in active:
         merged = []  # adjacent wanted buckets as one range: one index range scan
