@@ -146,8 +146,10 @@ class Simulator:
                 services.incident_close(incident=incident, by=operator, note="Penanganan selesai, situasi aman.")
 
 
-def seed_history(*, days=30, calls_per_day=16, seed=112):
-    """Fill the last `days` with calls and incidents. Idempotent: skipped when history exists."""
+def seed_history(*, days=30, calls_per_day=16, seed=112, on_call=None):
+    """Fill the last `days` with calls and incidents. Idempotent: skipped when history exists.
+    `on_call(call, now)`: called after each call is logged (the demo's PBX records, which the
+    incidents app does not know)."""
     from incidents.models import Call
 
     if Call.objects.exists():
@@ -161,15 +163,17 @@ def seed_history(*, days=30, calls_per_day=16, seed=112):
     moments += sorted(now - timedelta(minutes=rng.uniform(3, 180)) for _ in range(12))
     count = 0
     with events.muted(), transaction.atomic():
-        count = _play_history(simulator, rng, moments, now)
+        count = _play_history(simulator, rng, moments, now, on_call)
     return count
 
 
-def _play_history(simulator, rng, moments, now):
+def _play_history(simulator, rng, moments, now, on_call=None):
     count = 0
     for moment in moments:
         call = simulator.log_call(at=moment)
         count += 1
+        if on_call is not None:
+            on_call(call, now)
         if call.incident_id and call.incident.calls.count() == 1:
             if rng.random() < 0.06:
                 if now - moment > timedelta(hours=2):

@@ -27,11 +27,14 @@ class Command(BaseCommand):
             )
         report = seed_core()
         if not options["no_history"]:
-            from incidents.simulation import seed_history
+            import random
 
-            self.stdout.write(f"Logging {options['days']} days of demo calls and incidents through the services (first run only; about half a minute)…")
+            from incidents.simulation import seed_history
+            from intake.simulation import PbxSimulator
+
+            self.stdout.write(f"Logging {options['days']} days of demo calls, incidents and PBX call records through the services (first run only; under a minute)…")
             self.stdout.flush()
-            logged = seed_history(days=options["days"])
+            logged = seed_history(days=options["days"], on_call=PbxSimulator(random.Random(119)))
             report.append(f"{logged} calls of history logged" if logged else "History already present: kept as it is")
         for line in report:
             self.stdout.write(line)
