@@ -2,12 +2,19 @@
 records (they are written by the services)."""
 
 from django.contrib import admin
+from django.db import models
 
 from integrations.models import AgencyWebhook, PublishedAlert, ReceivedAlert, Unit, WebhookDelivery
 
 
+# An address typed without a scheme is taken as https (Django 6's default; 5.2 still assumes http
+# and warns on every form with a URL field).
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(AgencyWebhook)
 class AgencyWebhookAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ("agency", "url", "active", "share_caller_data")
     list_filter = ("active", "share_caller_data")
     list_select_related = ("agency",)
@@ -23,6 +30,8 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 class ReadOnly(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
+
     def has_add_permission(self, request):
         return False
 
