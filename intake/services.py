@@ -29,7 +29,7 @@ from dispatch112.models import Event, User
 from dispatch112.roles import CONSOLE_ROLES, has_role
 from dispatch112.text import clean_text
 from incidents.phone import normalise_phone
-from incidents.services import IncidentInput, call_log, call_ringing
+from incidents.services import call_log, call_ringing
 from incidents.models import MAX_SHORT_TEXT, MAX_TEXT, Call, CallOutcome
 from dispatch112 import outbox
 from intake import aml, media

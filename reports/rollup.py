@@ -610,8 +610,8 @@ def _ranks(histograms):
     """{(group, step): {bucket: (how many values lie below it, [ranks within it])}} for the buckets
     that hold the ranks percentile_cont reads for p50 and p90 (floor and ceil of f·(n−1), 0-based)."""
     wanted = {}
-    for (group, step), counts in histograms.items():
-        cumulative = list(accumulate(counts))
+    for (group, step), histogram in histograms.items():
+        cumulative = list(accumulate(histogram))
         measured = cumulative[-1]
         found = {}
         if measured:

@@ -31,7 +31,7 @@ def _integer_pk(model):
 
 def _fingerprint():
     """(table → (rows, highest id)) in one query."""
-    parts, keys = [], []
+    parts = []
     quote = connection.ops.quote_name
     for table, model in _tables():
         highest = f"MAX({quote(model._meta.pk.column)})" if _integer_pk(model) else "NULL"

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dispatch112 import clock
-from dispatch112.models import Event, User
+from dispatch112.models import User
 from tests.security.rules import (
     ADMIN,
     ANONYMOUS,

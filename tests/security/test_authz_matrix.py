@@ -9,7 +9,6 @@ number or name, and none to OPD staff of another agency the incident's reference
 
 import json
 
-import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
