@@ -18,6 +18,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dispatch112 import clock
 from dispatch112.models import Kecamatan
@@ -254,8 +255,8 @@ class ReportFilterForm(forms.Form):
 
     period = forms.ChoiceField(label=_("Period"), choices=Period.CHOICES, required=False)
     # `from`/`to` are Python keywords: the form fields are renamed in __init__.
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=pgettext_lazy("start of a period", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=pgettext_lazy("end of a period", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     kecamatan = forms.ModelChoiceField(label=_("Kecamatan"), queryset=Kecamatan.objects.none(), required=False, empty_label=_("All kecamatan"))
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=IncidentCategory.objects.all(), required=False, empty_label=_("All categories")

@@ -135,6 +135,12 @@ def test_a_malformed_submission_shows_the_field_errors_and_creates_nothing(demo,
     error.wait_for(state="visible")
     assert "nomor telepon" in error.text_content()
     assert Call.objects.count() == 0 and Incident.objects.count() == 0
+    # The banner names the field as the form labels it (not the API's "caller_number"), and the
+    # cursor goes to it.
+    banner = page.locator("#intake-banner")
+    expect(banner).to_contain_text("Periksa kolom yang ditandai: Nomor penelepon.")
+    assert "caller_number" not in banner.text_content()
+    expect(page.locator("#caller_number")).to_be_focused()
 
     page.fill("#caller_number", "")
     page.locator("#category_input").fill("")
@@ -142,6 +148,20 @@ def test_a_malformed_submission_shows_the_field_errors_and_creates_nothing(demo,
     page.keyboard.press("Enter")
     assert page.locator('[data-error-for="category"]').text_content().strip() != ""
     assert Incident.objects.count() == 0
+
+
+def test_enter_in_what_happened_starts_a_new_line_and_ctrl_enter_submits(demo, live_server, page):
+    open_console(page, live_server)
+    keys = Keyboard(page)
+    log_fire_call(page, keys, "081234567891")
+    page.focus("#description")
+    keys.type("Api di dapur")
+    keys.press("Enter")
+    keys.type("dua lantai")
+    assert Incident.objects.count() == 0, "Enter in the description is a new line"
+    keys.press("Control+Enter")
+    page.wait_for_selector(".detail-ref")
+    assert Incident.objects.get().description == "Api di dapur\ndua lantai"
 
 
 def test_a_call_whose_answer_was_lost_is_shown_as_logged_after_the_operator_edits_it(demo, live_server, page, screenshot):

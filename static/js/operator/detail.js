@@ -182,7 +182,8 @@ function timelineText(event) {
   if (p.text) parts.push(`“${p.text}”`);
   if (p.note) parts.push(`“${p.note}”`);
   if (p.reason) parts.push(`“${p.reason}”`);
-  if (p.call) parts.push(`${gettext("caller")} ${p.call.caller_masked || "—"}`);
+  // incident.created carries the masked number (OPD staff see it too); call.logged, seen by the consoles only, the number.
+  if (p.call) parts.push(`${gettext("caller")} ${p.call.caller_masked || p.call.caller_number || "—"}`);
   if (p.aml && p.aml.latitude !== null) parts.push(amlText(p.aml));
   if (event.kind.startsWith("message.") && p.message) parts.push(`${p.message.channel === "whatsapp" ? "WhatsApp" : "SMS"} ${p.message.sender_name || p.message.sender}`);
   if (p.reply) parts.push(`“${p.reply.text}”`);

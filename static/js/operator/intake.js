@@ -151,9 +151,15 @@ async function send(body, successMessage) {
   }
   if (!ok) {
     const unplaced = showFieldErrors(form, data.fields || {});
-    banner.textContent = data.detail + (unplaced.length ? ` (${unplaced.join("; ")})` : "");
+    // Name the marked fields by their labels (the server's detail names them by their API keys),
+    // and put the cursor in the first one.
+    const marked = [...form.querySelectorAll(".has-error")];
+    const labels = marked.map((input) => input.closest(".field")?.querySelector(":scope > span, :scope > label")?.textContent.trim()).filter(Boolean);
+    const summary = labels.length ? interpolate(gettext("Check the marked fields: %s."), [labels.join(", ")]) : data.detail;
+    banner.textContent = summary + (unplaced.length ? ` ${unplaced.join("; ")}` : "");
     banner.className = "form-banner error";
     banner.hidden = false;
+    if (marked.length) marked[0].focus();
     return null;
   }
   return logged(data, successMessage);
@@ -311,7 +317,9 @@ function restoreDraft() {
 form.addEventListener("submit", (event) => { event.preventDefault(); submitIncident(); });
 document.getElementById("intake-reset").addEventListener("click", () => { reset(); banner.hidden = true; });
 form.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && event.target.tagName !== "TEXTAREA" && event.target.tagName !== "BUTTON" && !event.defaultPrevented) {
+  // Enter submits from any field but the description, where it starts a new line: Ctrl+Enter there.
+  const inText = event.target.tagName === "TEXTAREA" && !(event.ctrlKey || event.metaKey);
+  if (event.key === "Enter" && !inText && event.target.tagName !== "BUTTON" && !event.defaultPrevented) {
     event.preventDefault();
     submitIncident();
   }
