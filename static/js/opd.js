@@ -84,10 +84,21 @@ function card(incident) {
       el("button", { type: "button", class: "note", onclick: () => note(incident) }, gettext("Note"))));
 }
 
+// What still waits for this agency's "Terima" comes first (the longest waiting first), whatever its
+// priority: a P2 just notified must not sit below P1 incidents the agency is already on. Then the
+// rest by priority, the latest notified first.
+function byUrgency(a, b) {
+  const [ma, mb] = [mine(a), mine(b)];
+  const waitingA = ma.status === "notified", waitingB = mb.status === "notified";
+  if (waitingA !== waitingB) return waitingA ? -1 : 1;
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  return waitingA ? ma.notified_at.localeCompare(mb.notified_at) : mb.notified_at.localeCompare(ma.notified_at);
+}
+
 function render() {
   const active = ["new", "dispatched", "acknowledged", "en_route", "on_scene"];
   const open = [...incidents.values()].filter((i) => active.includes(i.status) && mine(i) && OPEN.includes(mine(i).status))
-    .sort((a, b) => a.priority - b.priority || mine(b).notified_at.localeCompare(mine(a).notified_at));
+    .sort(byUrgency);
   list.replaceChildren(...open.map(card));
   empty.hidden = open.length > 0;
 }

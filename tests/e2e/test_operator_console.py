@@ -240,3 +240,32 @@ def test_damkar_acknowledges_on_a_phone_and_bpbd_never_sees_it(demo, live_server
     assert page.locator(".opd-card").count() == 0
     assert call.incident.reference not in page.content()
     other.close()
+
+
+def test_the_opd_console_puts_what_waits_for_acknowledgement_above_higher_priorities_already_handled(demo, live_server, page):
+    from dispatch112.models import User
+    from incidents import services
+    from incidents.models import Agency, IncidentCategory
+
+    operator, damkar_staff = User.objects.get(username="operator"), User.objects.get(username="damkar")
+    damkar = Agency.objects.get(code="damkar")
+    fire = IncidentCategory.objects.get(code="kebakaran")
+
+    def dispatched(priority, address):
+        call = services.call_log(by=operator, outcome="emergency", new_incident=services.IncidentInput(category=fire, priority=priority, address=address))
+        return services.incident_dispatch(incident=call.incident, agencies=[damkar], by=operator)[0]
+
+    on_scene = [dispatched(1, f"Jl. Juanda {n}") for n in (1, 2)]
+    for assignment in on_scene:
+        for status in (AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.EN_ROUTE, AssignmentStatus.ON_SCENE):
+            services.assignment_transition(assignment=assignment, to=status, by=damkar_staff)
+    waiting = dispatched(2, "Jl. Pahlawan 3")
+
+    page.route(TILES, lambda route: route.abort())
+    login(page, live_server, "damkar")
+    page.goto(f"{live_server.url}/opd/")
+    page.wait_for_selector(".opd-card")
+    order = [int(i) for i in page.eval_on_selector_all(".opd-card", "cards => cards.map((c) => c.dataset.id)")]
+    assert order == [waiting.incident_id, *sorted((a.incident_id for a in on_scene), reverse=True)]
+    first = page.locator(".opd-card").first
+    expect(first.locator("button.go")).to_be_in_viewport()
