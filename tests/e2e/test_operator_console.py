@@ -130,6 +130,7 @@ def test_a_malformed_submission_shows_the_field_errors_and_creates_nothing(demo,
     page.keyboard.press("Tab")
     page.keyboard.type("k")
     page.keyboard.press("Enter")
+    page.fill("#address", "Jl. Juanda")
     page.keyboard.press("Enter")
     error = page.locator('[data-error-for="caller_number"]')
     error.wait_for(state="visible")
@@ -148,6 +149,34 @@ def test_a_malformed_submission_shows_the_field_errors_and_creates_nothing(demo,
     page.keyboard.press("Enter")
     assert page.locator('[data-error-for="category"]').text_content().strip() != ""
     assert Incident.objects.count() == 0
+
+
+def test_an_incident_without_any_location_takes_a_second_enter(demo, live_server, page):
+    open_console(page, live_server)
+    keys = Keyboard(page)
+    keys.type("081234567892")
+    keys.press("Tab")
+    keys.press("Tab")
+    keys.type("k")
+    keys.press("Enter")  # the category
+    keys.press("Enter")  # too early: no kelurahan, address, landmark or point yet
+    banner = page.locator("#intake-banner")
+    expect(banner).to_contain_text("Belum ada lokasi")
+    expect(banner).to_have_class(re.compile(r"\bwarn\b"))
+    assert Incident.objects.count() == 0
+    keys.press("Enter")  # the operator means it: a caller who cannot say where
+    page.wait_for_selector(".detail-ref")
+    incident = Incident.objects.get()
+    assert (incident.kelurahan, incident.address, incident.latitude) == (None, "", None)
+
+    # The next call asks again.
+    keys.type("081234567893")
+    page.focus("#category_input")
+    keys.type("k")
+    keys.press("Enter")
+    keys.press("Enter")
+    expect(banner).to_contain_text("Belum ada lokasi")
+    assert Incident.objects.count() == 1
 
 
 def test_enter_in_what_happened_starts_a_new_line_and_ctrl_enter_submits(demo, live_server, page):

@@ -85,7 +85,7 @@ function renderLate(now) {
         el("span", { class: `prio p${incident.priority}` }, `P${incident.priority}`),
         el("span", { class: "late-main" },
           el("strong", {}, categoryName(incident)), " · ", place(incident),
-          el("span", { class: "late-why" }, what, point(incident) ? null : ` · ${gettext("no point on the map")}`)),
+          el("span", { class: "late-why" }, what, pointNote(incident))),
         el("span", { class: "late-by", title: gettext("late by") }, `+${duration(secondsLate(incident, now))}`)));
   }));
   $("late-empty").hidden = late.length > 0;
@@ -164,6 +164,12 @@ function cameraRow(result) {
       type: "button", class: "small secondary wall-add", title: gettext("Put this camera first on the CCTV wall"),
       onclick: (event) => putOnWall([camera.id], event.currentTarget),
     }, onWall.has(camera.id) ? gettext("On the wall ✓") : gettext("To the wall")));
+}
+
+// Without a point of its own an incident's marker stands at its kelurahan's centre (main.js).
+function pointNote(incident) {
+  if (point(incident)) return null;
+  return ` · ${incident.kelurahan ? gettext("approximate: kelurahan centre") : gettext("no point on the map")}`;
 }
 
 function renderNearby(incident) {

@@ -21,6 +21,7 @@ let receivedAt = null;
 let takenRingId = null;
 let submitting = false;
 let lastField = null;
+let locationlessConfirmed = false;
 form.addEventListener("focusin", (event) => { if (event.target.matches("input, select, textarea")) lastField = event.target; });
 
 const categoryCombo = new Combobox(document.getElementById("category-combo"), {
@@ -202,6 +203,16 @@ async function submitIncident() {
     categoryCombo.input.focus();
     return null;
   }
+  // An incident with no location at all can happen (a caller who cannot say where) but should
+  // never happen by an Enter pressed too early: the first Enter asks, the second creates it.
+  const located = incident.kelurahan || point || incident.address.trim() || incident.landmark.trim();
+  if (!located && !locationlessConfirmed) {
+    locationlessConfirmed = true;
+    banner.textContent = gettext("No location yet (kelurahan, address, landmark or a point on the map). Press Enter again to create the incident without one.");
+    banner.className = "form-banner warn";
+    banner.hidden = false;
+    return null;
+  }
   const result = await send({ ...callBasics(), outcome: "emergency", incident },
     (data) => interpolate(gettext("Incident %s created. Alt+D dispatches to the checked agencies."), [data.incident_reference]));
   return result;
@@ -246,6 +257,7 @@ export async function takeRing(id) {
 setInterval(() => { for (const [id, ring] of rings) if (Date.now() - new Date(ring.at).getTime() > 120000) rings.delete(id); renderRings(); }, 10000);
 
 export function reset() {
+  locationlessConfirmed = false;
   form.querySelectorAll("input, textarea").forEach((input) => { input.value = ""; });
   categoryCombo.set(null);
   kelurahanCombo.set(null);
