@@ -145,6 +145,12 @@ def _state(value, target):
     return "ok" if value >= target else "bad"
 
 
+def _unless_missing(state, missing):
+    """The share within target is of the measured steps: with some never recorded (an assignment
+    never acknowledged), it cannot show the target as met."""
+    return "warn" if state == "ok" and missing else state
+
+
 def headline_tiles(headline):
     """(label, value, detail, state) for the top of the page; state compares with the target."""
     dispatch_target = settings.REPORTS_DISPATCH_TARGET_PERCENT
@@ -159,7 +165,7 @@ def headline_tiles(headline):
          _state(headline["dispatch_within_pct"], dispatch_target)),
         (_("Acknowledged within target"), _percent(headline["ack_within_pct"]),
          _("target %(percent)s %%, p50 %(p50)s, %(missing)s missing") % {"percent": ack_target, "p50": human_seconds(headline["ack_p50_s"]), "missing": headline["ack_missing"]},
-         _state(headline["ack_within_pct"], ack_target)),
+         _unless_missing(_state(headline["ack_within_pct"], ack_target), headline["ack_missing"])),
         (_("Dispatch → on scene (p50)"), human_seconds(headline["on_scene_p50_s"]), "", ""),
     ]  # fmt: skip
     if headline.get("offered"):

@@ -180,3 +180,21 @@ def test_the_dashboard_headline(pbx_calls):
     assert (headline["calls"], headline["prank_silent_pct"], headline["incidents_total"], headline["incidents_cancelled"]) == (8, 37.5, 4, 1)
     assert (headline["ack_p50_s"], headline["ack_within_pct"], headline["dispatch_within_pct"]) == (200.0, 66.7, 50.0)
     assert (headline["offered"], headline["abandoned_menu"]) == (5, 1)
+
+
+def test_the_acknowledgement_tile_does_not_show_the_target_met_while_some_were_never_acknowledged():
+    from reports.presentation import headline_tiles
+
+    base = {
+        "calls": 10, "prank_silent_pct": 10.0, "prank_silent": 1, "incidents_total": 3, "incidents_cancelled": 0, "incidents_not_dispatched": 0,
+        "dispatch_within_pct": 95.0, "dispatch_p50_s": 40.0, "ack_within_pct": 100.0, "ack_p50_s": 60.0, "ack_missing": 0, "on_scene_p50_s": 900.0,
+    }  # fmt: skip
+
+    def ack_state(**changes):
+        tiles = headline_tiles({**base, **changes})
+        return next(state for label, _value, _detail, state in tiles if str(label) == "Acknowledged within target")
+
+    assert ack_state() == "ok"
+    assert ack_state(ack_missing=2) == "warn", "100 % of the measured ones, but 2 were never acknowledged"
+    assert ack_state(ack_within_pct=50.0, ack_missing=2) == "bad"
+    assert ack_state(ack_within_pct=None, ack_missing=2) == ""
