@@ -69,4 +69,3 @@ class PbxSimulator:
         queued = offered + timedelta(seconds=self.rng.randint(4, 14))
         self._record(pbx_call_id, PbxEvent.QUEUED, queued)
         self._record(pbx_call_id, PbxEvent.ABANDONED, queued + timedelta(seconds=self.rng.randint(3, 60)), stage=AbandonedStage.QUEUE)
-

@@ -90,6 +90,17 @@ def load_settings(tmp_path, **variables):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def test_the_embedded_default_passes_the_system_check_without_warnings(tmp_path):
+    """`make run` starts with a clean check: the report facts' INCLUDE indexes (a PostgreSQL
+    optimisation SQLite ignores) do not warn on the embedded database."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--database", "default"], cwd=REPO_ROOT, env=subprocess_env(tmp_path), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "W040" not in result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
 def test_nothing_set_runs_embedded(tmp_path):
     s = load_settings(tmp_path)
 
